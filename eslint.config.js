@@ -1,0 +1,85 @@
+// One lint config for the whole workspace. The import boundaries here enforce the one-way data flow
+// described in shared/STYLE.md: protocol imports nothing of ours and touches no I/O or platform API.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const protocolForbidden = [
+  { group: ['node:*'], message: '@veil/protocol is pure: no Node built-ins.' },
+  {
+    group: ['dexie', 'fastify', 'fastify-*', '@fastify/*', 'ws'],
+    message: '@veil/protocol does no I/O.',
+  },
+  { group: ['@veil/*'], message: '@veil/protocol imports nothing of ours.' },
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/build/**',
+      '**/.svelte-kit/**',
+      'bench/results/**',
+      'coverage/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.config.ts', '*/*.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: { ...globals.es2022 },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of an enum.' },
+      ],
+    },
+  },
+  {
+    files: ['packages/protocol/src/**/*.ts'],
+    ignores: ['packages/protocol/src/**/*.test.ts', 'packages/protocol/src/test-support/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: protocolForbidden }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'window', message: '@veil/protocol must not touch the DOM.' },
+        { name: 'document', message: '@veil/protocol must not touch the DOM.' },
+        { name: 'process', message: '@veil/protocol must not read the environment.' },
+        { name: 'fetch', message: '@veil/protocol does no I/O.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Randomness comes from primitives.randomBytes.',
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      '**/*.test.ts',
+      'e2e/**/*.ts',
+      'bench/**/*.ts',
+      '**/test-support/**/*.ts',
+      '*.config.ts',
+      '**/*.config.ts',
+    ],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['relay/**/*.ts', 'scripts/**/*.js', '*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+);

@@ -1,0 +1,25 @@
+// Byte lengths of every primitive's keys and outputs, fixed by the algorithms themselves.
+
+export const SIZES = {
+  x25519PublicKey: 32,
+  x25519SecretKey: 32,
+  ed25519PublicKey: 32,
+  ed25519SecretKey: 64,
+  ed25519Seed: 32,
+  signature: 64,
+  aeadKey: 32,
+  aeadTag: 16,
+  xchachaNonce: 24,
+  chachaIetfNonce: 12,
+  hmacKey: 32,
+  hash256: 32,
+  argon2Salt: 16,
+  mlkemSeed: 64,
+  mlkemEncapsSeed: 32,
+  mlkemPublicKey: 1184,
+  mlkemSecretKey: 2400,
+  mlkemCiphertext: 1088,
+  mlkemSharedSecret: 32,
+  streamHeader: 24,
+  streamOverhead: 17,
+} as const;
