@@ -18,3 +18,24 @@ export type { SodiumApi } from './primitives/sodium-api';
 export * from './encoding/bytes';
 export { ByteReader } from './encoding/byte-reader';
 export { ByteWriter } from './encoding/byte-writer';
+
+// Identities and prekeys
+export * from './identity/account-identity';
+export * from './identity/device-keys';
+export * from './identity/device-certificate';
+export * from './identity/device-list';
+export * from './identity/prekeys';
+export * from './identity/prekey-bundle';
+
+// Sessions: PQXDH and the Double Ratchet
+export * from './session/ratchet-state';
+export * from './session/ratchet-message';
+export { ratchetEncrypt, ratchetDecrypt } from './session/ratchet';
+export * from './session/session-start';
+export * from './session/pqxdh';
+
+// Sealed envelopes
+export * from './envelope/padding';
+export * from './envelope/envelope-payload';
+export { sealEnvelope, openEnvelope, SEALED_OVERHEAD } from './envelope/sealed-envelope';
+export * from './envelope/multi-sealed-envelope';

@@ -49,10 +49,35 @@ export interface KemEncapsulation {
   readonly sharedSecret: Uint8Array;
 }
 
+const GET_RANDOM_VALUES_LIMIT = 65536;
+
+/**
+ * The platform CSPRNG (Web Crypto's getRandomValues, present in browsers and Node >= 19) when there
+ * is one: libsodium-wrappers' randombytes_buf costs ~140 µs per call through its JS bridge, which
+ * would dominate every key generation. libsodium's own generator is the fallback.
+ */
+function platformRandom(sodium: SodiumApi): (length: number) => Uint8Array {
+  const webCrypto = (globalThis as { crypto?: WebCryptoRandom }).crypto;
+  if (typeof webCrypto?.getRandomValues !== 'function') return (n) => sodium.randombytes_buf(n);
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let offset = 0; offset < length; offset += GET_RANDOM_VALUES_LIMIT) {
+      webCrypto.getRandomValues(
+        out.subarray(offset, Math.min(length, offset + GET_RANDOM_VALUES_LIMIT)),
+      );
+    }
+    return out;
+  };
+}
+
+interface WebCryptoRandom {
+  getRandomValues(array: Uint8Array): Uint8Array;
+}
+
 export type Primitives = ReturnType<typeof createPrimitives>;
 
 export function createPrimitives(sodium: SodiumApi, options: CreatePrimitivesOptions = {}) {
-  const random = options.dangerousTestOnlyRandom ?? ((n: number) => sodium.randombytes_buf(n));
+  const random = options.dangerousTestOnlyRandom ?? platformRandom(sodium);
 
   const checkLength = (fn: string, what: string, bytes: Uint8Array, length: number): void => {
     if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
