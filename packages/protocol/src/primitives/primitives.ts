@@ -50,6 +50,7 @@ export interface KemEncapsulation {
 }
 
 const GET_RANDOM_VALUES_LIMIT = 65536;
+const BLAKE2B_MAX_BYTES = 64;
 
 /**
  * The platform CSPRNG (Web Crypto's getRandomValues, present in browsers and Node >= 19) when there
@@ -82,6 +83,16 @@ export function createPrimitives(sodium: SodiumApi, options: CreatePrimitivesOpt
   const checkLength = (fn: string, what: string, bytes: Uint8Array, length: number): void => {
     if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
       fail('INVALID_ARGUMENT', `${fn}: ${what} must be ${length} bytes`);
+    }
+  };
+
+  /** libsodium's crypto_generichash limits; outside them it throws a bare Error. */
+  const checkBlake2b = (fn: string, length: number, key: Uint8Array | null): void => {
+    if (!Number.isInteger(length) || length < 1 || length > BLAKE2B_MAX_BYTES) {
+      fail('INVALID_ARGUMENT', `${fn}: length must be 1..${BLAKE2B_MAX_BYTES}`);
+    }
+    if (key !== null && key.length > BLAKE2B_MAX_BYTES) {
+      fail('INVALID_ARGUMENT', `${fn}: key must be at most ${BLAKE2B_MAX_BYTES} bytes`);
     }
   };
 
@@ -283,11 +294,13 @@ export function createPrimitives(sodium: SodiumApi, options: CreatePrimitivesOpt
     },
 
     blake2b(message: Uint8Array, length = 32, key: Uint8Array | null = null): Uint8Array {
+      checkBlake2b('blake2b', length, key);
       return sodium.crypto_generichash(length, message, key);
     },
 
     /** Incremental BLAKE2b, for hashing attachments chunk by chunk. */
     blake2bStream(length = 32): { update(chunk: Uint8Array): void; digest(): Uint8Array } {
+      checkBlake2b('blake2bStream', length, null);
       const state = sodium.crypto_generichash_init(null, length);
       let done = false;
       return {
@@ -311,14 +324,20 @@ export function createPrimitives(sodium: SodiumApi, options: CreatePrimitivesOpt
     }): Uint8Array {
       const { password, salt, params, length = 32 } = options;
       checkLength('argon2id', 'salt', salt, SIZES.argon2Salt);
-      return sodium.crypto_pwhash(
-        length,
-        password,
-        salt,
-        params.opsLimit,
-        params.memLimit,
-        sodium.crypto_pwhash_ALG_ARGON2ID13,
-      );
+      try {
+        return sodium.crypto_pwhash(
+          length,
+          password,
+          salt,
+          params.opsLimit,
+          params.memLimit,
+          sodium.crypto_pwhash_ALG_ARGON2ID13,
+        );
+      } catch (cause) {
+        // libsodium refuses an output under 16 bytes, too few passes or too little memory with
+        // a bare Error; callers branch on codes, so it becomes a ProtocolError here.
+        return fail('INVALID_ARGUMENT', 'argon2id: parameters out of range', cause);
+      }
     },
 
     argon2idInteractive: {
