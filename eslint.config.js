@@ -1,6 +1,7 @@
 // One lint config for the whole workspace. The import boundaries here enforce the one-way data flow
 // described in shared/STYLE.md: protocol imports nothing of ours and touches no I/O or platform API.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -13,7 +14,7 @@ const protocolForbidden = [
   { group: ['@veil/*'], message: '@veil/protocol imports nothing of ours.' },
 ];
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       '**/node_modules/**',
@@ -29,7 +30,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.config.ts', '*/*.config.ts'] },
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
       globals: { ...globals.es2022 },

@@ -1,0 +1,2 @@
+// @veil/wire: the TypeBox schemas of every HTTP body and WebSocket frame, shared by relay and client.
+export * from './health';

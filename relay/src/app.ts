@@ -1,0 +1,51 @@
+// Builds the relay without starting it: external plugins (security headers, rate limit, static PWA),
+// then the relay's own plugins (database, repositories, notifier: later issues), then the routes.
+// Tests build it on port 0; server.ts builds it from the environment and listens.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import rateLimit from './plugins/external/rate-limit';
+import securityHeaders from './plugins/external/security-headers';
+import staticPwa from './plugins/external/static';
+import healthRoutes from './routes/health';
+
+/** Logs name the route, never the query string, the body, the client's address or headers. */
+function requestLogFields(request: { method?: string; url?: string }): Record<string, unknown> {
+  return { method: request.method, path: request.url?.split('?', 1)[0] };
+}
+
+function statusCodeOf(error: unknown): number {
+  if (error instanceof Error && 'statusCode' in error && typeof error.statusCode === 'number') {
+    return error.statusCode;
+  }
+  return 500;
+}
+
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      serializers: {
+        req: requestLogFields,
+        res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+      },
+    },
+  });
+
+  await app.register(securityHeaders);
+  await app.register(rateLimit);
+  await app.register(staticPwa, { webDir: config.webDir });
+
+  await app.register(healthRoutes, { dataDir: config.dataDir });
+
+  // One error handler: client errors keep their message, server errors never echo internals.
+  app.setErrorHandler(async (error, request, reply) => {
+    const statusCode = statusCodeOf(error);
+    if (statusCode < 500) return reply.code(statusCode).send(error);
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(statusCode)
+      .send({ statusCode, error: 'Internal Server Error', message: 'Internal Server Error' });
+  });
+
+  return app;
+}

@@ -1,0 +1,32 @@
+// Serves the PWA from the configured web directory. The PWA routes on the client, so a GET for an
+// unknown path that accepts HTML (a reload or a shared deep link) gets index.html; anything else
+// unknown is a plain 404.
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface StaticOptions {
+  readonly webDir: string;
+}
+
+function wantsHtml(request: FastifyRequest): boolean {
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    (request.headers.accept ?? '').includes('text/html')
+  );
+}
+
+async function servePwa(app: FastifyInstance, options: StaticOptions): Promise<void> {
+  await app.register(fastifyStatic, { root: options.webDir, index: 'index.html' });
+
+  app.setNotFoundHandler(
+    // Unknown paths cost a file-system lookup, so they count against the rate limit too.
+    { preHandler: app.rateLimit() },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (wantsHtml(request)) return reply.sendFile('index.html');
+      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'Not Found' });
+    },
+  );
+}
+
+export default fp(servePwa, { name: 'static', dependencies: ['rate-limit'] });
