@@ -39,3 +39,28 @@ export * from './envelope/padding';
 export * from './envelope/envelope-payload';
 export { sealEnvelope, openEnvelope, SEALED_OVERHEAD } from './envelope/sealed-envelope';
 export * from './envelope/multi-sealed-envelope';
+
+// Vault: local encryption at rest, backups
+export {
+  VAULT_ARGON2ID_DEFAULT,
+  VAULT_ARGON2ID_MIN,
+  VAULT_ARGON2ID_MAX,
+  VAULT_LIMITS,
+} from './vault/vault-params';
+export * from './vault/vault-key';
+export * from './vault/vault-row';
+export type { VaultRecord } from './vault/vault-record';
+export * from './vault/vault-export';
+export * from './vault/vault-import';
+export { VAULT_EXPORT_MAGIC } from './vault/vault-export-format';
+
+// Attachments
+export * from './attachment/attachment-layout';
+export * from './attachment/attachment-encryptor';
+export * from './attachment/attachment-decryptor';
+export * from './attachment/attachment-pointer';
+
+// Safety numbers
+export * from './safety-number/safety-number';
+export * from './safety-number/safety-number-qr';
+export { SAFETY_NUMBER_KEY_TYPE_ED25519 } from './safety-number/party-fingerprint';

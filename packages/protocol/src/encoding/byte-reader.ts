@@ -78,6 +78,16 @@ export class ByteReader {
     return this.fixed(this.remaining);
   }
 
+  /**
+   * The remaining bytes as a view into the input, without copying: for ciphertexts that are
+   * consumed at once (the AEAD copies them into WebAssembly memory anyway).
+   */
+  restView(): Uint8Array {
+    const view = this.data.subarray(this.offset);
+    this.offset = this.data.length;
+    return view;
+  }
+
   /** Reads a version byte and refuses anything but `expected`. */
   version(expected: number): void {
     const version = this.u8();

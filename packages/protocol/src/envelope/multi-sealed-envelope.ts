@@ -87,7 +87,7 @@ export function openFromMany(
   const reader = new ByteReader(body, 'openFromMany');
   reader.version(VERSION.multiSealedEnvelope);
   const ephemeral = reader.fixed(SIZES.x25519PublicKey) as X25519PublicKey;
-  const ciphertext = reader.rest();
+  const ciphertext = reader.restView();
   const sealed = deriveSealKeys(p, {
     shared: p.x25519(identity.secretKey, ephemeral),
     ephemeral,

@@ -67,7 +67,7 @@ export function openEnvelope(
   const reader = new ByteReader(sealed, 'openEnvelope');
   reader.version(VERSION.sealedEnvelope);
   const ephemeral = reader.fixed(SIZES.x25519PublicKey) as X25519PublicKey;
-  const ciphertext = reader.rest();
+  const ciphertext = reader.restView();
   const shared = p.x25519(identity.secretKey, ephemeral);
   const { key, nonce, ad } = deriveSealKeys(p, {
     shared,

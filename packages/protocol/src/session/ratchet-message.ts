@@ -44,7 +44,7 @@ export function decodeRatchetMessage(bytes: Uint8Array): RatchetMessage {
     previousChainLength: reader.u32(),
     index: reader.u32(),
   };
-  const ciphertext = reader.rest();
+  const ciphertext = reader.restView();
   if (ciphertext.length < SIZES.aeadTag)
     fail('TRUNCATED', 'decodeRatchetMessage: ciphertext shorter than a tag');
   return { header, headerBytes: bytes.subarray(0, RATCHET_HEADER_LENGTH), ciphertext };

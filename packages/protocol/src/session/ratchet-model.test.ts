@@ -140,8 +140,10 @@ function runSequence(partyCount: number, actions: readonly Action[]): void {
       const plaintext = receive(action.from, action.to, message);
       message.delivered = true;
       totals.delivered++;
-      if (!equalBytes(plaintext, message.plaintext)) totals.mismatches++;
-      expect(plaintext).toEqual(message.plaintext);
+      if (!equalBytes(plaintext, message.plaintext)) {
+        totals.mismatches++;
+        throw new Error('model: delivered plaintext differs from what was sent');
+      }
     } else if (action.type === 'drop' && pending.length > 0) {
       const message = pending[action.pick % pending.length]!;
       list.splice(list.indexOf(message), 1);
@@ -159,7 +161,7 @@ function runSequence(partyCount: number, actions: readonly Action[]): void {
         refused = isProtocolError(error);
       }
       expect(refused).toBe(true);
-      expect(encodeRatchetState(states[action.to]![action.from]!)).toEqual(before);
+      expect(equalBytes(encodeRatchetState(states[action.to]![action.from]!), before)).toBe(true);
       totals.duplicatesRefused++;
     }
   }

@@ -137,8 +137,9 @@ export function ratchetDecrypt(
     fail('REFLECTED', 'ratchetDecrypt: message carries our own ratchet key');
   }
 
-  const skippedId = skippedKeyId(ratchetKey, header.index);
-  const skippedEntry = state.skipped.get(skippedId);
+  // Most messages arrive in order with nothing skipped: skip the key-id formatting then.
+  const skippedId = state.skipped.size === 0 ? '' : skippedKeyId(ratchetKey, header.index);
+  const skippedEntry = state.skipped.size === 0 ? undefined : state.skipped.get(skippedId);
   if (skippedEntry !== undefined) {
     const plaintext = open(p, {
       state,
