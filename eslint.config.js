@@ -42,6 +42,8 @@ export default defineConfig(
       '@typescript-eslint/no-non-null-assertion': 'off',
       // `() => doSomething()` as a callback is idiomatic; braces would only add noise.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // Fastify plugins and hooks are async by contract (no `done` callback) even when they await nothing.
+      '@typescript-eslint/require-await': 'off',
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of an enum.' },
@@ -84,5 +86,10 @@ export default defineConfig(
   {
     files: ['relay/**/*.ts', 'scripts/**/*.js', '*.js'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // Migrations are frozen in time and must not depend on the current schema type (STYLE.md).
+    files: ['relay/src/db/migrations/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -1,8 +1,14 @@
 // Builds the relay without starting it: external plugins (security headers, rate limit, static PWA),
-// then the relay's own plugins (database, repositories, notifier: later issues), then the routes.
+// then the relay's own plugins (database, relay keys, notifier, sessions), then the routes.
 // Tests build it on port 0; server.ts builds it from the environment and listens.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config';
+import database from './plugins/app/database';
+import notifier from './plugins/app/notifier';
+import relayKeys from './plugins/app/relay-keys';
+import sessions from './plugins/app/sessions';
+import cookie from './plugins/external/cookie';
+import originGuard from './plugins/external/origin-guard';
 import rateLimit from './plugins/external/rate-limit';
 import securityHeaders from './plugins/external/security-headers';
 import staticPwa from './plugins/external/static';
@@ -34,6 +40,16 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(staticPwa, { webDir: config.webDir });
+  await app.register(cookie);
+  await app.register(originGuard, { allowedOrigins: config.allowedOrigins });
+
+  await app.register(database, { dataDir: config.dataDir });
+  await app.register(relayKeys, { dataDir: config.dataDir });
+  await app.register(notifier);
+  await app.register(sessions, {
+    publicOrigin: config.publicOrigin,
+    sessionTtlMs: config.sessionTtlMs,
+  });
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
 

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultWebDir, loadConfig } from './config';
 
@@ -10,7 +12,54 @@ describe('loadConfig', () => {
       dataDir: resolve('data'),
       webDir: defaultWebDir(),
       logLevel: 'info',
+      registration: 'open',
+      publicOrigin: 'http://127.0.0.1:8080',
+      allowedOrigins: ['http://127.0.0.1:8080'],
+      rpId: '127.0.0.1',
+      tlsCert: null,
+      tlsKey: null,
+      trustProxy: 0,
+      sessionTtlMs: 30 * 86_400_000,
+      envelopeTtlMs: 30 * 86_400_000,
+      blobMaxBytes: 100 * 1024 * 1024,
+      blobQuotaBytes: 1024 * 1024 * 1024,
+      blobTtlMs: 30 * 86_400_000,
     });
+  });
+
+  it('derives origin and rpId from VEIL_ORIGIN and keeps it among the allowed origins', () => {
+    const config = loadConfig({
+      VEIL_ORIGIN: 'https://veil.example.org',
+      VEIL_ALLOWED_ORIGINS: 'https://other.example.org, https://veil.example.org',
+      VEIL_REGISTRATION: 'invite',
+    });
+    expect(config.rpId).toBe('veil.example.org');
+    expect(config.allowedOrigins).toEqual([
+      'https://veil.example.org',
+      'https://other.example.org',
+    ]);
+    expect(config.registration).toBe('invite');
+  });
+
+  it('reads a JSON config file named by VEIL_CONFIG, the environment winning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'veil-config-'));
+    const path = join(dir, 'veil.json');
+    await writeFile(
+      path,
+      JSON.stringify({ registration: 'closed', port: 9000, blobMaxBytes: 4096 }),
+    );
+    const config = loadConfig({ VEIL_CONFIG: path, VEIL_PORT: '9100' });
+    expect(config).toMatchObject({ registration: 'closed', port: 9100, blobMaxBytes: 4096 });
+    await writeFile(path, JSON.stringify({ colour: 'blue' }));
+    expect(() => loadConfig({ VEIL_CONFIG: path })).toThrow(/unknown settings.*colour/);
+  });
+
+  it('refuses half a TLS configuration and bad new settings', () => {
+    expect(() => loadConfig({ VEIL_TLS_CERT: '/tmp/cert.pem' })).toThrow(/set together/);
+    expect(() => loadConfig({ VEIL_REGISTRATION: 'maybe' })).toThrow(
+      /VEIL_REGISTRATION must be one of/,
+    );
+    expect(() => loadConfig({ VEIL_ORIGIN: 'veil.example.org' })).toThrow(/VEIL_ORIGIN/);
   });
 
   it('reads every VEIL_* variable, treating an empty one as unset', () => {

@@ -1,0 +1,7 @@
+// Every migration, in order. Listed by hand (not read from disk) so bundling and tsx behave alike.
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial';
+
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,63 @@
+// Fan-out between the code that commits an envelope and the sockets that deliver it. Routes only
+// see the Notifier interface; this in-process implementation can be swapped for one over Postgres
+// LISTEN/NOTIFY or NATS so several relay instances share mailboxes.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface MailboxAddress {
+  readonly accountId: number;
+  readonly deviceId: number;
+}
+
+export type MailboxListener = (highestSeq: number) => void;
+
+export interface Notifier {
+  /** Announces that the mailbox now holds envelopes up to `highestSeq` (after the commit). */
+  publish(mailbox: MailboxAddress, highestSeq: number): void;
+  /** Calls `listener` for every later publish to `mailbox`; returns the unsubscribe function. */
+  subscribe(mailbox: MailboxAddress, listener: MailboxListener): () => void;
+}
+
+export class InProcessNotifier implements Notifier {
+  private readonly listeners = new Map<string, Set<MailboxListener>>();
+
+  private static key(mailbox: MailboxAddress): string {
+    return `${mailbox.accountId}:${mailbox.deviceId}`;
+  }
+
+  publish(mailbox: MailboxAddress, highestSeq: number): void {
+    const set = this.listeners.get(InProcessNotifier.key(mailbox));
+    if (set === undefined) return;
+    for (const listener of [...set]) listener(highestSeq);
+  }
+
+  subscribe(mailbox: MailboxAddress, listener: MailboxListener): () => void {
+    const key = InProcessNotifier.key(mailbox);
+    let set = this.listeners.get(key);
+    if (set === undefined) this.listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  /** Number of live subscriptions, for metrics. */
+  get size(): number {
+    let total = 0;
+    for (const set of this.listeners.values()) total += set.size;
+    return total;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifier: Notifier;
+  }
+}
+
+async function notifier(app: FastifyInstance): Promise<void> {
+  app.decorate('notifier', new InProcessNotifier());
+}
+
+export default fp(notifier, { name: 'notifier' });

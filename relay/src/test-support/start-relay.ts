@@ -1,0 +1,52 @@
+// Starts a real relay for a test: a fresh data directory (real SQLite file, real key file), a web
+// directory with a stub page, listening on 127.0.0.1 with a free port. `stop()` closes it and
+// removes the directory.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app';
+import { loadConfig, type Config } from '../config';
+
+export interface TestRelay {
+  readonly app: FastifyInstance;
+  readonly config: Config;
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
+  const scratch = await mkdtemp(join(tmpdir(), 'veil-relay-'));
+  const dataDir = join(scratch, 'data');
+  const webDir = join(scratch, 'web');
+  await mkdir(dataDir);
+  await mkdir(webDir);
+  await writeFile(join(webDir, 'index.html'), '<!doctype html><title>Veil</title>\n');
+  // The port is only known after listening, so the origin is fixed to a placeholder port here
+  // and tests send the matching Origin header explicitly.
+  const config = loadConfig({
+    VEIL_PORT: '0',
+    VEIL_DATA_DIR: dataDir,
+    VEIL_WEB_DIR: webDir,
+    VEIL_LOG_LEVEL: 'silent',
+    VEIL_ORIGIN: 'http://127.0.0.1:8080',
+    ...env,
+  });
+  const app = await buildApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${port}`,
+    origin: config.publicOrigin,
+    dataDir,
+    async stop() {
+      await app.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
