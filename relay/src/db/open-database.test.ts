@@ -30,7 +30,8 @@ describe('openDatabase', () => {
   });
 
   it('deleting an account cascades to everything it owns', async () => {
-    const { db, close } = await openDatabase(dir);
+    const opened = await openDatabase(dir);
+    const db = opened.db;
     const { id } = await db
       .insertInto('accounts')
       .values({ username: 'bob', opaque_record: 'r', created_at: 1 })
@@ -59,6 +60,6 @@ describe('openDatabase', () => {
     expect(
       await db.selectFrom('activity_log').selectAll().where('account_id', '=', id).execute(),
     ).toEqual([]);
-    await close();
+    await opened.close();
   });
 });
