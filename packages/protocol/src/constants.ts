@@ -26,6 +26,7 @@ export const VERSION = {
   vaultRow: 1,
   vaultExport: 1,
   attachmentPointer: 1,
+  content: 1,
 } as const;
 
 /** Labels for HKDF info strings and signature contexts. ASCII, prefixed "Veil_", never reused. */

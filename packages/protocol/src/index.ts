@@ -64,3 +64,6 @@ export * from './attachment/attachment-pointer';
 export * from './safety-number/safety-number';
 export * from './safety-number/safety-number-qr';
 export { SAFETY_NUMBER_KEY_TYPE_ED25519 } from './safety-number/party-fingerprint';
+
+// Content records (what a decrypted message says)
+export * from './content/content-record';

@@ -1,0 +1,244 @@
+// The content record: what travels inside a ratchet or sender-key message once decrypted (DESIGN.md
+// §3). One versioned, typed record per message, so a client can tell text from a receipt from a
+// group operation without guessing, and an unknown type is refused instead of misread.
+//
+// Layout (version 1):
+//   u8 version | u8 type | 16 messageId | u64 sentAt (ms) | type-specific fields:
+//   text (1):        u32 len + UTF-8 text | u8 hasReply [| 16 replyTo]
+//   attachment (2):  u32 len + AttachmentPointer | u32 len + UTF-8 caption | u8 hasReply [| 16 replyTo]
+//   reaction (3):    16 target | u16 len + emoji (≤ 32 bytes) | u8 remove (0/1)
+//   receipt (4):     u8 kind (1 delivered, 2 read) | u16 n | n × 16 target
+//   typing (5):      u8 typing (0/1)
+//   edit (6):        16 target | u32 len + UTF-8 text
+//   delete (7):      16 target
+//   groupOperation (8):        u32 len + encoded group operation
+//   disappearingTimer (9):     u32 seconds (0 = off)
+//   senderKeyDistribution (10): u32 len + encoded sender-key distribution
+// Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages.
+
+import { VERSION } from '../constants';
+import { ByteReader } from '../encoding/byte-reader';
+import { ByteWriter } from '../encoding/byte-writer';
+import { fromUtf8, utf8 } from '../encoding/bytes';
+import { fail } from '../errors';
+
+export const MESSAGE_ID_BYTES = 16;
+export const CONTENT_LIMITS = {
+  textBytes: 64 * 1024,
+  emojiBytes: 32,
+  receiptTargets: 1000,
+  embeddedBytes: 256 * 1024,
+} as const;
+
+export type MessageId = Uint8Array;
+
+interface Base {
+  readonly messageId: MessageId;
+  readonly sentAt: number;
+}
+
+export type Content =
+  | (Base & { readonly type: 'text'; readonly text: string; readonly replyTo: MessageId | null })
+  | (Base & {
+      readonly type: 'attachment';
+      readonly pointer: Uint8Array;
+      readonly caption: string;
+      readonly replyTo: MessageId | null;
+    })
+  | (Base & {
+      readonly type: 'reaction';
+      readonly target: MessageId;
+      readonly emoji: string;
+      readonly remove: boolean;
+    })
+  | (Base & {
+      readonly type: 'receipt';
+      readonly kind: 'delivered' | 'read';
+      readonly targets: readonly MessageId[];
+    })
+  | (Base & { readonly type: 'typing'; readonly typing: boolean })
+  | (Base & { readonly type: 'edit'; readonly target: MessageId; readonly text: string })
+  | (Base & { readonly type: 'delete'; readonly target: MessageId })
+  | (Base & { readonly type: 'groupOperation'; readonly operation: Uint8Array })
+  | (Base & { readonly type: 'disappearingTimer'; readonly seconds: number })
+  | (Base & { readonly type: 'senderKeyDistribution'; readonly distribution: Uint8Array });
+
+export type ContentType = Content['type'];
+
+const TYPE_CODES = {
+  text: 1,
+  attachment: 2,
+  reaction: 3,
+  receipt: 4,
+  typing: 5,
+  edit: 6,
+  delete: 7,
+  groupOperation: 8,
+  disappearingTimer: 9,
+  senderKeyDistribution: 10,
+} as const satisfies Record<ContentType, number>;
+
+const TYPE_BY_CODE = new Map<number, ContentType>(
+  Object.entries(TYPE_CODES).map(([type, code]) => [code, type as ContentType]),
+);
+
+function writeLongText(writer: ByteWriter, text: string, context: string): void {
+  const bytes = utf8(text);
+  if (bytes.length > CONTENT_LIMITS.textBytes)
+    fail('TOO_LARGE', `${context}: text longer than 64 KiB`);
+  writer.bytes(bytes);
+}
+
+function readLongText(reader: ByteReader): string {
+  return fromUtf8(reader.bytes(CONTENT_LIMITS.textBytes), 'decodeContent');
+}
+
+function writeReply(writer: ByteWriter, replyTo: MessageId | null): void {
+  if (replyTo === null) writer.u8(0);
+  else writer.u8(1).fixed(replyTo, MESSAGE_ID_BYTES);
+}
+
+function readFlag(reader: ByteReader): boolean {
+  const flag = reader.u8();
+  if (flag > 1) fail('MALFORMED', 'decodeContent: a flag must be 0 or 1');
+  return flag === 1;
+}
+
+function readReply(reader: ByteReader): MessageId | null {
+  return readFlag(reader) ? reader.fixed(MESSAGE_ID_BYTES) : null;
+}
+
+export function encodeContent(content: Content): Uint8Array {
+  const context = 'encodeContent';
+  const writer = new ByteWriter(64)
+    .u8(VERSION.content)
+    .u8(TYPE_CODES[content.type])
+    .fixed(content.messageId, MESSAGE_ID_BYTES)
+    .u64(content.sentAt);
+  switch (content.type) {
+    case 'text':
+      writeLongText(writer, content.text, context);
+      writeReply(writer, content.replyTo);
+      break;
+    case 'attachment':
+      if (content.pointer.length > CONTENT_LIMITS.embeddedBytes)
+        fail('TOO_LARGE', `${context}: pointer too large`);
+      writer.bytes(content.pointer);
+      writeLongText(writer, content.caption, context);
+      writeReply(writer, content.replyTo);
+      break;
+    case 'reaction':
+      if (utf8(content.emoji).length > CONTENT_LIMITS.emojiBytes) {
+        fail('TOO_LARGE', `${context}: reaction longer than ${CONTENT_LIMITS.emojiBytes} bytes`);
+      }
+      writer
+        .fixed(content.target, MESSAGE_ID_BYTES)
+        .string(content.emoji)
+        .u8(content.remove ? 1 : 0);
+      break;
+    case 'receipt':
+      if (content.targets.length === 0 || content.targets.length > CONTENT_LIMITS.receiptTargets) {
+        fail(
+          'INVALID_ARGUMENT',
+          `${context}: a receipt names 1..${CONTENT_LIMITS.receiptTargets} messages`,
+        );
+      }
+      writer.u8(content.kind === 'delivered' ? 1 : 2).u16(content.targets.length);
+      for (const target of content.targets) writer.fixed(target, MESSAGE_ID_BYTES);
+      break;
+    case 'typing':
+      writer.u8(content.typing ? 1 : 0);
+      break;
+    case 'edit':
+      writer.fixed(content.target, MESSAGE_ID_BYTES);
+      writeLongText(writer, content.text, context);
+      break;
+    case 'delete':
+      writer.fixed(content.target, MESSAGE_ID_BYTES);
+      break;
+    case 'groupOperation':
+      if (content.operation.length > CONTENT_LIMITS.embeddedBytes)
+        fail('TOO_LARGE', `${context}: operation too large`);
+      writer.bytes(content.operation);
+      break;
+    case 'disappearingTimer':
+      writer.u32(content.seconds);
+      break;
+    case 'senderKeyDistribution':
+      if (content.distribution.length > CONTENT_LIMITS.embeddedBytes) {
+        fail('TOO_LARGE', `${context}: distribution too large`);
+      }
+      writer.bytes(content.distribution);
+      break;
+  }
+  return writer.finish();
+}
+
+export function decodeContent(bytes: Uint8Array): Content {
+  const reader = new ByteReader(bytes, 'decodeContent');
+  reader.version(VERSION.content);
+  const code = reader.u8();
+  const type =
+    TYPE_BY_CODE.get(code) ?? fail('MALFORMED', `decodeContent: unknown content type ${code}`);
+  const base = { messageId: reader.fixed(MESSAGE_ID_BYTES), sentAt: reader.u64() };
+  let content: Content;
+  switch (type) {
+    case 'text':
+      content = { ...base, type, text: readLongText(reader), replyTo: readReply(reader) };
+      break;
+    case 'attachment':
+      content = {
+        ...base,
+        type,
+        pointer: reader.bytes(CONTENT_LIMITS.embeddedBytes),
+        caption: readLongText(reader),
+        replyTo: readReply(reader),
+      };
+      break;
+    case 'reaction':
+      content = {
+        ...base,
+        type,
+        target: reader.fixed(MESSAGE_ID_BYTES),
+        emoji: reader.string(CONTENT_LIMITS.emojiBytes),
+        remove: readFlag(reader),
+      };
+      break;
+    case 'receipt': {
+      const kindCode = reader.u8();
+      if (kindCode !== 1 && kindCode !== 2)
+        fail('MALFORMED', 'decodeContent: unknown receipt kind');
+      const count = reader.u16();
+      if (count === 0 || count > CONTENT_LIMITS.receiptTargets)
+        fail('MALFORMED', 'decodeContent: bad receipt count');
+      const targets = Array.from({ length: count }, () => reader.fixed(MESSAGE_ID_BYTES));
+      content = { ...base, type, kind: kindCode === 1 ? 'delivered' : 'read', targets };
+      break;
+    }
+    case 'typing':
+      content = { ...base, type, typing: readFlag(reader) };
+      break;
+    case 'edit':
+      content = {
+        ...base,
+        type,
+        target: reader.fixed(MESSAGE_ID_BYTES),
+        text: readLongText(reader),
+      };
+      break;
+    case 'delete':
+      content = { ...base, type, target: reader.fixed(MESSAGE_ID_BYTES) };
+      break;
+    case 'groupOperation':
+      content = { ...base, type, operation: reader.bytes(CONTENT_LIMITS.embeddedBytes) };
+      break;
+    case 'disappearingTimer':
+      content = { ...base, type, seconds: reader.u32() };
+      break;
+    case 'senderKeyDistribution':
+      content = { ...base, type, distribution: reader.bytes(CONTENT_LIMITS.embeddedBytes) };
+      break;
+  }
+  reader.end();
+  return content;
+}
