@@ -67,3 +67,12 @@ export { SAFETY_NUMBER_KEY_TYPE_ED25519 } from './safety-number/party-fingerprin
 
 // Content records (what a decrypted message says)
 export * from './content/content-record';
+
+// Groups: sender keys and admin-signed operations
+export * from './group/group-types';
+export * from './group/group-message';
+export * from './group/sender-key';
+export * from './group/sender-key-encoding';
+export * from './group/group-operation';
+export * from './group/group-state';
+export * from './group/group-state-encoding';
