@@ -16,7 +16,10 @@ import {
   bucketFor,
   encodeEnvelopePayload,
   sessionEncrypt,
+  createOwnSenderKey,
   createVaultKey,
+  groupEncrypt,
+  sealForMany,
   unwrapVaultKeyWithPassword,
   VAULT_ARGON2ID_DEFAULT,
   wrapVaultKeyWithPassword,
@@ -92,6 +95,22 @@ export async function runProtocolSuite(options: { time: number }): Promise<Suite
   const bareSealed = bareSealedFixture(sodium, bare);
   const startBundle = bob.bundle({ withOneTime: false, withPqOneTime: false });
 
+  // Group fan-out: one sender-key encryption and signature, then one multi-recipient seal whose
+  // cost grows with the number of member devices (one X25519 and one 48-byte key record each).
+  const groupKey = createOwnSenderKey(p, {
+    groupId: p.randomBytes(16),
+    epoch: 1,
+    sender: { accountId: 'alice', deviceId: 1 },
+  });
+  const memberKeys = Array.from({ length: 100 }, () => p.x25519KeyPair().publicKey);
+  const groupSend = (members: number) => () => {
+    const { message } = groupEncrypt(p, groupKey, KIB);
+    sealForMany(p, {
+      recipients: memberKeys.slice(0, members),
+      payload: { kind: 'group', certificate: alice.certificate, body: message },
+    });
+  };
+
   const tasks = {
     seal: () => {
       seal(ratchetEncrypt(p, aliceState, KIB).message);
@@ -134,6 +153,8 @@ export async function runProtocolSuite(options: { time: number }): Promise<Suite
     .add('bare libsodium: open + decrypt, 1 KiB', () => {
       bareOpenAndDecrypt(sodium, bare, bareSealed);
     })
+    .add('group encrypt + seal, 1 KiB, 10 members', groupSend(10))
+    .add('group encrypt + seal, 1 KiB, 100 members', groupSend(100))
     .add('1:1 open + decrypt, 1 KiB, with a DH ratchet step', () => {
       const payload = openEnvelope(p, { identity: bob.device.identity, sealed: sealedWithStep });
       ratchetDecrypt(p, bobState, payload.body);

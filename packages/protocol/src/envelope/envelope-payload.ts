@@ -46,5 +46,6 @@ export function decodeEnvelopePayload(bytes: Uint8Array): EnvelopePayload {
   const kind =
     KIND_BY_CODE.get(code) ?? fail('MALFORMED', `decodeEnvelopePayload: unknown kind ${code}`);
   const certificate = decodeDeviceCertificate(reader.bytes(512));
-  return { kind, certificate, body: reader.rest() };
+  // A view: the payload buffer is freshly decrypted and owned by no one else.
+  return { kind, certificate, body: reader.restView() };
 }

@@ -20,8 +20,10 @@ export function hkdfExpand(
 ): Uint8Array {
   const out = new Uint8Array(length);
   let previous: Uint8Array = new Uint8Array(0);
+  const counterByte = new Uint8Array(1);
   for (let offset = 0, counter = 1; offset < length; counter++) {
-    previous = hmac(prk, previous, info, Uint8Array.of(counter));
+    counterByte[0] = counter;
+    previous = hmac(prk, previous, info, counterByte);
     out.set(previous.subarray(0, Math.min(HKDF_HASH_LENGTH, length - offset)), offset);
     offset += HKDF_HASH_LENGTH;
   }

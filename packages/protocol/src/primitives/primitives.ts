@@ -101,7 +101,9 @@ export function createPrimitives(sodium: SodiumApi, options: CreatePrimitivesOpt
       return sodium.crypto_auth_hmacsha256(parts[0]!, key);
     }
     const state: StateAddress = sodium.crypto_auth_hmacsha256_init(key);
-    for (const part of parts) sodium.crypto_auth_hmacsha256_update(state, part);
+    // Empty parts change nothing but would still cost a call into WebAssembly each.
+    for (const part of parts)
+      if (part.length > 0) sodium.crypto_auth_hmacsha256_update(state, part);
     return sodium.crypto_auth_hmacsha256_final(state);
   };
 
