@@ -1,2 +1,13 @@
 // @veil/client: the whole client without UI. The PWA and the benchmarks both build on it.
 export * from './reconnect-backoff';
+export { VeilDatabase, ENCRYPTED_TABLES } from './store/veil-database';
+export type {
+  EncryptedRow,
+  EncryptedTable,
+  MessageRow,
+  MetaRow,
+  OrderedRow,
+} from './store/veil-database';
+export { RowCodec } from './store/row-codec';
+export { MessageStore } from './store/message-store';
+export type { StoredMessage } from './store/message-store';

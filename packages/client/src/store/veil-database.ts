@@ -1,0 +1,66 @@
+// The client's IndexedDB database (Dexie 4). Every sensitive row is an EncryptedRow: its content is
+// sealed under the vault key (see row-codec.ts) and only the fields ordering needs are left in the
+// clear as indexes: opaque ids and per-conversation sequence numbers, never names or text.
+import Dexie, { type DexieOptions, type EntityTable } from 'dexie';
+
+/** A row whose `body` is vault-encrypted with AD = table || id. */
+export interface EncryptedRow {
+  readonly id: string;
+  readonly body: Uint8Array;
+}
+
+/** A message row: ordered within its conversation by a local counter, not by a timestamp. */
+export interface MessageRow extends EncryptedRow {
+  readonly conversationId: string;
+  readonly seq: number;
+}
+
+export interface OrderedRow extends EncryptedRow {
+  /** Only for ordering the list (most recent first); coarse by design of the caller. */
+  readonly order: number;
+}
+
+/** Not secret, or already protected (wrapped keys): needed before the vault is unlocked. */
+export interface MetaRow {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+export const ENCRYPTED_TABLES = [
+  'secrets',
+  'sessions',
+  'contacts',
+  'conversations',
+  'messages',
+  'outbox',
+  'groups',
+  'senderKeys',
+] as const;
+export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
+
+export class VeilDatabase extends Dexie {
+  meta!: EntityTable<MetaRow, 'key'>;
+  secrets!: EntityTable<EncryptedRow, 'id'>;
+  sessions!: EntityTable<EncryptedRow, 'id'>;
+  contacts!: EntityTable<EncryptedRow, 'id'>;
+  conversations!: EntityTable<OrderedRow, 'id'>;
+  messages!: EntityTable<MessageRow, 'id'>;
+  outbox!: EntityTable<OrderedRow, 'id'>;
+  groups!: EntityTable<EncryptedRow, 'id'>;
+  senderKeys!: EntityTable<EncryptedRow, 'id'>;
+
+  constructor(name: string, options?: DexieOptions) {
+    super(name, options);
+    this.version(1).stores({
+      meta: '&key',
+      secrets: '&id',
+      sessions: '&id',
+      contacts: '&id',
+      conversations: '&id, order',
+      messages: '&id, [conversationId+seq]',
+      outbox: '&id, order',
+      groups: '&id',
+      senderKeys: '&id',
+    });
+  }
+}
