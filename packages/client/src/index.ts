@@ -11,3 +11,7 @@ export type {
 export { RowCodec } from './store/row-codec';
 export { MessageStore } from './store/message-store';
 export type { StoredMessage } from './store/message-store';
+export { VaultLock } from './vault/vault-lock';
+export type { VaultWraps, VaultListener } from './vault/vault-lock';
+export { IdleLock } from './vault/idle-lock';
+export type { IdleClock } from './vault/idle-lock';

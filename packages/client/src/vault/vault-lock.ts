@@ -1,0 +1,149 @@
+// The vault's lock state: the vault key exists in memory only while unlocked. It is unwrapped from
+// the password wrap (Argon2id; works offline) or a passkey PRF wrap, and forgotten on lock, on idle
+// timeout, or when the app asks. Wrapped forms live in the `meta` table, usable only with a factor.
+import {
+  createVaultKey,
+  unwrapVaultKeyWithPassword,
+  unwrapVaultKeyWithSecret,
+  wrapVaultKeyWithPassword,
+  wrapVaultKeyWithSecret,
+  type Argon2idParams,
+  type Primitives,
+  type SecretKey,
+} from '@veil/protocol';
+import { RowCodec } from '../store/row-codec';
+import type { VeilDatabase } from '../store/veil-database';
+
+const WRAPS_KEY = 'vault-wraps';
+
+/** Wrapped copies of the vault key; each opens with one factor. */
+export interface VaultWraps {
+  readonly password: Uint8Array;
+  /** By passkey credential id (base64url): the key wrapped under that passkey's PRF output. */
+  readonly passkeys: Readonly<Record<string, Uint8Array>>;
+}
+
+export type VaultListener = (state: 'locked' | 'unlocked') => void;
+
+export class VaultLock {
+  private vaultKey: SecretKey | null = null;
+  private codecValue: RowCodec | null = null;
+  private readonly listeners = new Set<VaultListener>();
+
+  constructor(
+    private readonly p: Primitives,
+    private readonly db: VeilDatabase,
+    /** Only tests lower the Argon2id limits; the protocol refuses anything below INTERACTIVE. */
+    private readonly argon2Params?: Argon2idParams,
+  ) {}
+
+  get unlocked(): boolean {
+    return this.vaultKey !== null;
+  }
+
+  /** The row codec of the unlocked vault; throws when locked so nothing reads rows by accident. */
+  get codec(): RowCodec {
+    if (this.codecValue === null) throw new Error('VaultLock.codec: the vault is locked');
+    return this.codecValue;
+  }
+
+  async exists(): Promise<boolean> {
+    return (await this.db.meta.get(WRAPS_KEY)) !== undefined;
+  }
+
+  /** Creates the vault key on first use and wraps it with the password. */
+  async create(password: string): Promise<void> {
+    if (await this.exists())
+      throw new Error('VaultLock.create: a vault already exists on this device');
+    const vaultKey = createVaultKey(this.p);
+    const wraps: VaultWraps = {
+      password: wrapVaultKeyWithPassword(this.p, { vaultKey, password, ...this.paramsOption() }),
+      passkeys: {},
+    };
+    await this.db.meta.put({ key: WRAPS_KEY, value: wraps });
+    this.open(vaultKey);
+  }
+
+  /** Unlocks with the password; DECRYPT_FAILED (from the protocol) when it is wrong. */
+  async unlockWithPassword(password: string): Promise<void> {
+    const wraps = await this.wraps();
+    this.open(unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.password, password }));
+  }
+
+  /** Unlocks with a passkey's PRF output (32 bytes) for the given credential. */
+  async unlockWithPasskey(credentialId: string, prfSecret: Uint8Array): Promise<void> {
+    const wrapped = (await this.wraps()).passkeys[credentialId];
+    if (wrapped === undefined)
+      throw new Error('VaultLock.unlockWithPasskey: this passkey does not open the vault');
+    this.open(unwrapVaultKeyWithSecret(this.p, { wrapped, secret: prfSecret }));
+  }
+
+  /** Lets a passkey (with PRF) open the vault from now on. Requires the vault to be unlocked. */
+  async addPasskey(credentialId: string, prfSecret: Uint8Array): Promise<void> {
+    const vaultKey = this.requireKey('addPasskey');
+    const wraps = await this.wraps();
+    const wrapped = wrapVaultKeyWithSecret(this.p, { vaultKey, secret: prfSecret });
+    await this.db.meta.put({
+      key: WRAPS_KEY,
+      value: { ...wraps, passkeys: { ...wraps.passkeys, [credentialId]: wrapped } },
+    });
+  }
+
+  async removePasskey(credentialId: string): Promise<void> {
+    const wraps = await this.wraps();
+    const passkeys = Object.fromEntries(
+      Object.entries(wraps.passkeys).filter(([id]) => id !== credentialId),
+    );
+    await this.db.meta.put({ key: WRAPS_KEY, value: { ...wraps, passkeys } });
+  }
+
+  /** Re-wraps under a new password (after a password change); the vault key itself is unchanged. */
+  async changePassword(newPassword: string): Promise<void> {
+    const vaultKey = this.requireKey('changePassword');
+    const wraps = await this.wraps();
+    const password = wrapVaultKeyWithPassword(this.p, {
+      vaultKey,
+      password: newPassword,
+      ...this.paramsOption(),
+    });
+    await this.db.meta.put({ key: WRAPS_KEY, value: { ...wraps, password } });
+  }
+
+  lock(): void {
+    if (this.vaultKey === null) return;
+    this.p.wipe(this.vaultKey);
+    this.vaultKey = null;
+    this.codecValue = null;
+    this.emit('locked');
+  }
+
+  onChange(listener: VaultListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private paramsOption(): { params?: Argon2idParams } {
+    return this.argon2Params === undefined ? {} : { params: this.argon2Params };
+  }
+
+  private open(vaultKey: SecretKey): void {
+    this.vaultKey = vaultKey;
+    this.codecValue = new RowCodec(this.p, vaultKey);
+    this.emit('unlocked');
+  }
+
+  private requireKey(context: string): SecretKey {
+    if (this.vaultKey === null) throw new Error(`VaultLock.${context}: the vault is locked`);
+    return this.vaultKey;
+  }
+
+  private async wraps(): Promise<VaultWraps> {
+    const row = await this.db.meta.get(WRAPS_KEY);
+    if (row === undefined) throw new Error('VaultLock: no vault on this device');
+    return row.value as VaultWraps;
+  }
+
+  private emit(state: 'locked' | 'unlocked'): void {
+    for (const listener of this.listeners) listener(state);
+  }
+}
