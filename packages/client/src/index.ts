@@ -15,3 +15,5 @@ export { VaultLock } from './vault/vault-lock';
 export type { VaultWraps, VaultListener } from './vault/vault-lock';
 export { IdleLock } from './vault/idle-lock';
 export type { IdleClock } from './vault/idle-lock';
+export * from './contacts/contact';
+export { ContactBook } from './contacts/contact-book';

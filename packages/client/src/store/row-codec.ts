@@ -2,7 +2,14 @@
 // maintained, fast encoder that keeps Uint8Array as bytes, which JSON would bloat and mangle), then
 // encrypted with the protocol's row encryption, whose AD binds the table and the row id: a row copied
 // to another table or id does not open.
-import { decryptRow, encryptRow, type Primitives, type SecretKey } from '@veil/protocol';
+import {
+  decryptRow,
+  encryptRow,
+  toBase64Url,
+  utf8,
+  type Primitives,
+  type SecretKey,
+} from '@veil/protocol';
 import { Decoder, Encoder } from 'cbor-x';
 import type { EncryptedTable } from './veil-database';
 
@@ -10,11 +17,32 @@ import type { EncryptedTable } from './veil-database';
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
+const BLIND_ID_LABEL = utf8('Veil_Client_BlindRowId_v1');
+
 export class RowCodec {
+  private readonly blindKey: Uint8Array;
+
   constructor(
     private readonly p: Primitives,
     private readonly vaultKey: SecretKey,
-  ) {}
+  ) {
+    this.blindKey = p.hkdf({
+      ikm: vaultKey,
+      salt: new Uint8Array(0),
+      info: BLIND_ID_LABEL,
+      length: 32,
+    });
+  }
+
+  /**
+   * A row id that does not reveal its natural key (a contact's account id, say) to someone reading
+   * the database without the vault key, yet is stable so rows can be looked up by that key.
+   */
+  blindId(table: EncryptedTable, naturalKey: string): string {
+    return toBase64Url(
+      this.p.hmacSha256(this.blindKey, utf8(`${table}\u0000${naturalKey}`)).subarray(0, 16),
+    );
+  }
 
   seal(table: EncryptedTable, id: string, value: unknown): Uint8Array {
     const plaintext = encoder.encode(value) as Uint8Array;
