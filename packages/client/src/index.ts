@@ -17,3 +17,5 @@ export { IdleLock } from './vault/idle-lock';
 export type { IdleClock } from './vault/idle-lock';
 export * from './contacts/contact';
 export { ContactBook } from './contacts/contact-book';
+export { KeyStore } from './keys/key-store';
+export type { PrekeyUpload } from './keys/key-store';
