@@ -97,6 +97,8 @@ describe('key store', () => {
     expect(refill.oneTimePqPrekeys).toHaveLength(95);
     // Ids so far: signed prekey 1, last resort 2, the first batch 3..102 (one id per X25519/ML-KEM pair).
     expect(Math.min(...refill.oneTimePrekeys.map((k) => k.id))).toBe(103);
-    expect(refill.oneTimePqPrekeys.map((k) => k.id)).toEqual(refill.oneTimePrekeys.map((k) => k.id));
+    expect(refill.oneTimePqPrekeys.map((k) => k.id)).toEqual(
+      refill.oneTimePrekeys.map((k) => k.id),
+    );
   });
 });

@@ -1,0 +1,186 @@
+// Turns content into sealed envelopes for one remote device and back: picks or starts the Double
+// Ratchet session, seals to the device's identity key with our certificate inside, and on receipt
+// checks that the certificate, the contact's pinned key and the session all name the same sender.
+import {
+  acceptSession,
+  encodeDeviceCertificate,
+  equalBytes,
+  initiateSession,
+  openEnvelope,
+  ProtocolError,
+  ratchetDecrypt,
+  sealEnvelope,
+  sessionDecryptStart,
+  sessionEncrypt,
+  sessionStartBaseKey,
+  toBase64Url,
+  verifyDeviceCertificate,
+  type DeviceCertificate,
+  type PrekeyBundle,
+  type Primitives,
+  type RatchetState,
+  type X25519PublicKey,
+} from '@veil/protocol';
+import { canSendTo } from '../contacts/contact';
+import type { ContactBook } from '../contacts/contact-book';
+import type { KeyStore } from '../keys/key-store';
+import { KeyedQueue } from './keyed-queue';
+import type { DeviceAddress, SessionStore } from './session-store';
+
+export interface OpenedEnvelope {
+  readonly sender: DeviceAddress;
+  readonly certificate: DeviceCertificate;
+  readonly plaintext: Uint8Array;
+  /** Set when the sender's account key differs from the one pinned: the UI must warn. */
+  readonly identityChanged: boolean;
+}
+
+const CERTIFICATE_CACHE_LIMIT = 1000;
+
+export class EnvelopeCipher {
+  private readonly queue = new KeyedQueue();
+  /** Certificates whose signature already verified (Ed25519 verification is the open path's costliest step). */
+  private readonly verified = new Set<string>();
+
+  constructor(
+    private readonly p: Primitives,
+    private readonly keys: KeyStore,
+    private readonly sessions: SessionStore,
+    private readonly contacts: ContactBook,
+  ) {}
+
+  /**
+   * Encrypts `plaintext` for one device of a contact. `fetchBundle` is called only when no session
+   * exists yet. Refuses while the contact has an unacknowledged key change or is blocked.
+   */
+  async encrypt(options: {
+    recipient: DeviceAddress;
+    plaintext: Uint8Array;
+    fetchBundle: () => Promise<PrekeyBundle>;
+  }): Promise<Uint8Array> {
+    const { recipient } = options;
+    return this.queue.run(queueKey(recipient), async () => {
+      const contact = await this.contacts.get(recipient.accountId);
+      if (contact === undefined || !canSendTo(contact)) {
+        throw new ProtocolError(
+          'UNTRUSTED_IDENTITY',
+          'EnvelopeCipher.encrypt: contact unknown, blocked or changed key not acknowledged',
+        );
+      }
+      const identity = await this.keys.identity();
+      let state = await this.sessions.get(recipient);
+      if (state === undefined) {
+        const bundle = await options.fetchBundle();
+        if (bundle.certificate.deviceId !== recipient.deviceId) {
+          throw new ProtocolError(
+            'UNTRUSTED_IDENTITY',
+            'EnvelopeCipher.encrypt: bundle is for another device',
+          );
+        }
+        state = initiateSession(this.p, {
+          account: identity.account,
+          device: identity.device,
+          remote: { accountId: contact.accountId, accountKey: contact.accountKey },
+          bundle,
+        });
+      }
+      const out = sessionEncrypt(this.p, state, options.plaintext);
+      const sealed = sealEnvelope(this.p, {
+        recipient: state.remote.identityKey,
+        payload: {
+          kind: out.kind === 'start' ? 'sessionStart' : 'message',
+          certificate: identity.certificate,
+          body: out.message,
+        },
+      });
+      await this.sessions.put(recipient, out.state);
+      return sealed;
+    });
+  }
+
+  /** Opens one envelope addressed to this device. Throws a ProtocolError for anything forged or replayed. */
+  async decrypt(sealed: Uint8Array): Promise<OpenedEnvelope> {
+    const identity = await this.keys.identity();
+    const payload = openEnvelope(this.p, { identity: identity.device.identity, sealed });
+    if (payload.kind === 'group')
+      throw new ProtocolError(
+        'MALFORMED',
+        'EnvelopeCipher.decrypt: group payloads go to the group cipher',
+      );
+    const certificate = payload.certificate;
+    const sender = { accountId: certificate.accountId, deviceId: certificate.deviceId };
+    return this.queue.run(queueKey(sender), async () => {
+      this.verifyCertificate(certificate);
+      const { observation } = await this.contacts.observe(
+        certificate.accountId,
+        certificate.accountKey,
+      );
+      const existing = await this.sessions.get(sender);
+      let result: { state: RatchetState; plaintext: Uint8Array };
+      if (payload.kind === 'sessionStart') {
+        if (
+          existing !== undefined &&
+          equalBytes(existing.baseKey, sessionStartBaseKey(payload.body))
+        ) {
+          result = sessionDecryptStart(this.p, existing, payload.body);
+        } else {
+          const accepted = acceptSession(this.p, {
+            account: identity.account,
+            device: identity.device,
+            prekeys: this.keys.lookup,
+            start: payload.body,
+          });
+          if (
+            !equalBytes(accepted.initiator.identityKey, certificate.identityKey) ||
+            !equalBytes(accepted.initiator.accountKey, certificate.accountKey)
+          ) {
+            throw new ProtocolError(
+              'UNTRUSTED_IDENTITY',
+              'EnvelopeCipher.decrypt: session start and certificate disagree',
+            );
+          }
+          await this.keys.consume(accepted.consumed);
+          result = accepted;
+        }
+      } else {
+        if (existing === undefined)
+          throw new ProtocolError(
+            'UNKNOWN_SENDER',
+            'EnvelopeCipher.decrypt: no session with this device',
+          );
+        result = ratchetDecrypt(this.p, existing, payload.body);
+      }
+      if (
+        !equalBytes(result.state.remote.identityKey, certificate.identityKey) ||
+        !equalBytes(result.state.remote.accountKey, certificate.accountKey)
+      ) {
+        throw new ProtocolError(
+          'UNTRUSTED_IDENTITY',
+          'EnvelopeCipher.decrypt: certificate does not match the session',
+        );
+      }
+      await this.sessions.put(sender, result.state);
+      return {
+        sender,
+        certificate,
+        plaintext: result.plaintext,
+        identityChanged: observation === 'changed' || observation === 'already-pending',
+      };
+    });
+  }
+
+  private verifyCertificate(certificate: DeviceCertificate): void {
+    const key = toBase64Url(encodeDeviceCertificate(certificate));
+    if (this.verified.has(key)) return;
+    verifyDeviceCertificate(this.p, {
+      certificate,
+      expected: { accountId: certificate.accountId, accountKey: certificate.accountKey },
+    });
+    if (this.verified.size >= CERTIFICATE_CACHE_LIMIT) this.verified.clear();
+    this.verified.add(key);
+  }
+}
+
+function queueKey(address: DeviceAddress): string {
+  return `${address.accountId}\u0000${address.deviceId}`;
+}
