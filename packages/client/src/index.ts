@@ -19,3 +19,8 @@ export * from './contacts/contact';
 export { ContactBook } from './contacts/contact-book';
 export { KeyStore } from './keys/key-store';
 export type { PrekeyUpload } from './keys/key-store';
+export { SessionStore } from './messaging/session-store';
+export type { DeviceAddress } from './messaging/session-store';
+export { EnvelopeCipher } from './messaging/envelope-cipher';
+export type { OpenedEnvelope } from './messaging/envelope-cipher';
+export { KeyedQueue } from './messaging/keyed-queue';

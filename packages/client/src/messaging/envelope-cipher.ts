@@ -19,7 +19,6 @@ import {
   type PrekeyBundle,
   type Primitives,
   type RatchetState,
-  type X25519PublicKey,
 } from '@veil/protocol';
 import { canSendTo } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
