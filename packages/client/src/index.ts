@@ -24,3 +24,10 @@ export type { DeviceAddress } from './messaging/session-store';
 export { EnvelopeCipher } from './messaging/envelope-cipher';
 export type { OpenedEnvelope } from './messaging/envelope-cipher';
 export { KeyedQueue } from './messaging/keyed-queue';
+export { Outbox, OutboxError } from './messaging/outbox';
+export type {
+  OutboxEntry,
+  OutboxEvent,
+  OutboxRecipient,
+  OutboxTransport,
+} from './messaging/outbox';
