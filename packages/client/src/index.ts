@@ -31,3 +31,5 @@ export type {
   OutboxRecipient,
   OutboxTransport,
 } from './messaging/outbox';
+export { GroupCipher } from './groups/group-cipher';
+export type { GroupChange } from './groups/group-cipher';
