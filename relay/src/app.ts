@@ -12,6 +12,9 @@ import originGuard from './plugins/external/origin-guard';
 import rateLimit from './plugins/external/rate-limit';
 import securityHeaders from './plugins/external/security-headers';
 import staticPwa from './plugins/external/static';
+import accountRoutes from './routes/account/account';
+import logoutRoutes from './routes/auth/logout';
+import passwordAuthRoutes from './routes/auth/password-auth';
 import healthRoutes from './routes/health';
 
 /** Logs name the route, never the query string, the body, the client's address or headers. */
@@ -52,6 +55,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
+  await app.register(passwordAuthRoutes, { registration: config.registration });
+  await app.register(logoutRoutes);
+  await app.register(accountRoutes);
 
   // One error handler: client errors keep their message, server errors never echo internals.
   app.setErrorHandler(async (error, request, reply) => {

@@ -18,3 +18,21 @@ export const RelayForbiddenOriginError = createError<'RELAY_ERR_ORIGIN', 403>(
   'Requests from this origin are not allowed',
   403,
 );
+
+export const RelayInvalidCredentialsError = createError<'RELAY_ERR_INVALID_CREDENTIALS', 401>(
+  'RELAY_ERR_INVALID_CREDENTIALS',
+  'The username or password is not right',
+  401,
+);
+
+export const RelayUsernameTakenError = createError<'RELAY_ERR_USERNAME_TAKEN', 409>(
+  'RELAY_ERR_USERNAME_TAKEN',
+  'That username is not available',
+  409,
+);
+
+export const RelayRegistrationClosedError = createError<'RELAY_ERR_REGISTRATION_CLOSED', 403>(
+  'RELAY_ERR_REGISTRATION_CLOSED',
+  'This relay is not accepting new accounts',
+  403,
+);

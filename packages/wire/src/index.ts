@@ -1,2 +1,3 @@
 // @veil/wire: the TypeBox schemas of every HTTP body and WebSocket frame, shared by relay and client.
 export * from './health';
+export * from './auth';
