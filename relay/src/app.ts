@@ -2,6 +2,8 @@
 // then the relay's own plugins (database, relay keys, notifier, sessions), then the routes.
 // Tests build it on port 0; server.ts builds it from the environment and listens.
 import Fastify, { type FastifyInstance } from 'fastify';
+import activity from './auth/activity-log';
+import authServices from './auth/auth-services';
 import type { Config } from './config';
 import database from './plugins/app/database';
 import notifier from './plugins/app/notifier';
@@ -12,9 +14,8 @@ import originGuard from './plugins/external/origin-guard';
 import rateLimit from './plugins/external/rate-limit';
 import securityHeaders from './plugins/external/security-headers';
 import staticPwa from './plugins/external/static';
-import accountRoutes from './routes/account/account';
-import logoutRoutes from './routes/auth/logout';
-import passwordAuthRoutes from './routes/auth/password-auth';
+import accountAreaRoutes from './routes/account/account-routes';
+import authRoutes from './routes/auth/auth-routes';
 import healthRoutes from './routes/health';
 
 /** Logs name the route, never the query string, the body, the client's address or headers. */
@@ -53,11 +54,16 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     publicOrigin: config.publicOrigin,
     sessionTtlMs: config.sessionTtlMs,
   });
+  await app.register(activity);
+  await app.register(authServices, {
+    registration: config.registration,
+    rpId: config.rpId,
+    allowedOrigins: config.allowedOrigins,
+  });
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
-  await app.register(passwordAuthRoutes, { registration: config.registration });
-  await app.register(logoutRoutes);
-  await app.register(accountRoutes);
+  await app.register(authRoutes);
+  await app.register(accountAreaRoutes);
 
   // One error handler: client errors keep their message, server errors never echo internals.
   app.setErrorHandler(async (error, request, reply) => {

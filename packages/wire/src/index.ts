@@ -1,3 +1,4 @@
 // @veil/wire: the TypeBox schemas of every HTTP body and WebSocket frame, shared by relay and client.
 export * from './health';
 export * from './auth';
+export * from './account';
