@@ -17,6 +17,8 @@ import staticPwa from './plugins/external/static';
 import accountAreaRoutes from './routes/account/account-routes';
 import authRoutes from './routes/auth/auth-routes';
 import healthRoutes from './routes/health';
+import keyRoutes from './routes/keys/key-routes';
+import keyDirectory from './keys/key-directory';
 
 /** Logs name the route, never the query string, the body, the client's address or headers. */
 function requestLogFields(request: { method?: string; url?: string }): Record<string, unknown> {
@@ -60,10 +62,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     rpId: config.rpId,
     allowedOrigins: config.allowedOrigins,
   });
+  await app.register(keyDirectory);
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
   await app.register(authRoutes);
   await app.register(accountAreaRoutes);
+  await app.register(keyRoutes);
 
   // One error handler: client errors keep their message, server errors never echo internals.
   app.setErrorHandler(async (error, request, reply) => {

@@ -102,3 +102,121 @@ export const RelaySessionNotFoundError = createError<'RELAY_ERR_SESSION_NOT_FOUN
   'No such session on this account',
   404,
 );
+
+// --- key directory and mailbox ------------------------------------------------------------------
+
+export const RelayKeyMaterialError = createError<'RELAY_ERR_KEY_MATERIAL', 400, [details: string]>(
+  'RELAY_ERR_KEY_MATERIAL',
+  'The key material is not valid: %s',
+  400,
+);
+
+export const RelayDeviceNotBoundError = createError<'RELAY_ERR_DEVICE_NOT_BOUND', 403>(
+  'RELAY_ERR_DEVICE_NOT_BOUND',
+  'Register this device, or prove it is an existing one, first',
+  403,
+);
+
+export const RelayDeviceExistsError = createError<'RELAY_ERR_DEVICE_EXISTS', 409>(
+  'RELAY_ERR_DEVICE_EXISTS',
+  'A device with this id is already registered with other keys',
+  409,
+);
+
+export const RelayDeviceClaimError = createError<'RELAY_ERR_DEVICE_CLAIM', 401>(
+  'RELAY_ERR_DEVICE_CLAIM',
+  'The device proof could not be verified',
+  401,
+);
+
+export const RelayAccountKeyMismatchError = createError<'RELAY_ERR_ACCOUNT_KEY', 409>(
+  'RELAY_ERR_ACCOUNT_KEY',
+  'This account already has a different identity key',
+  409,
+);
+
+export const RelayDeviceListRollbackError = createError<'RELAY_ERR_DEVICE_LIST_COUNTER', 409>(
+  'RELAY_ERR_DEVICE_LIST_COUNTER',
+  'The device list counter must be higher than the stored one',
+  409,
+);
+
+export const RelayNoSuchAccountError = createError<'RELAY_ERR_NO_SUCH_ACCOUNT', 404>(
+  'RELAY_ERR_NO_SUCH_ACCOUNT',
+  'No such account, or it has no devices yet',
+  404,
+);
+
+export const RelayTooManyPrekeysError = createError<'RELAY_ERR_TOO_MANY_PREKEYS', 409>(
+  'RELAY_ERR_TOO_MANY_PREKEYS',
+  'This device already has as many one-time prekeys published as a device may',
+  409,
+);
+
+export const RelayKeyBackupConflictError = createError<'RELAY_ERR_KEY_BACKUP_VERSION', 409>(
+  'RELAY_ERR_KEY_BACKUP_VERSION',
+  'The key backup changed since it was read; read it again',
+  409,
+);
+
+export const RelayKeyBackupNotFoundError = createError<'RELAY_ERR_NO_KEY_BACKUP', 404>(
+  'RELAY_ERR_NO_KEY_BACKUP',
+  'This account has no key backup',
+  404,
+);
+
+export const RelayClientIdReusedError = createError<'RELAY_ERR_CLIENT_ID_REUSED', 409>(
+  'RELAY_ERR_CLIENT_ID_REUSED',
+  'This client id was used for a different submission',
+  409,
+);
+
+// --- blobs (encrypted attachments) --------------------------------------------------------------
+
+export const RelayBlobNotFoundError = createError<'RELAY_ERR_BLOB_NOT_FOUND', 404>(
+  'RELAY_ERR_BLOB_NOT_FOUND',
+  'No such blob: unknown, expired, deleted or not fully uploaded',
+  404,
+);
+
+export const RelayBlobNotOwnerError = createError<'RELAY_ERR_BLOB_NOT_OWNER', 403>(
+  'RELAY_ERR_BLOB_NOT_OWNER',
+  'Only the account that uploads a blob may change it',
+  403,
+);
+
+export const RelayBlobTooLargeError = createError<
+  'RELAY_ERR_BLOB_TOO_LARGE',
+  413,
+  [details: string]
+>('RELAY_ERR_BLOB_TOO_LARGE', '%s', 413);
+
+export const RelayBlobQuotaError = createError<'RELAY_ERR_BLOB_QUOTA', 413, [limit: number]>(
+  'RELAY_ERR_BLOB_QUOTA',
+  'This account would hold more than %d bytes of attachments; delete some or wait for them to expire',
+  413,
+);
+
+export const RelayBlobOffsetError = createError<'RELAY_ERR_BLOB_OFFSET', 409, [received: number]>(
+  'RELAY_ERR_BLOB_OFFSET',
+  'The upload continues at byte %d',
+  409,
+);
+
+export const RelayBlobChunkError = createError<'RELAY_ERR_BLOB_CHUNK', 400>(
+  'RELAY_ERR_BLOB_CHUNK',
+  'A chunk must carry at least one byte',
+  400,
+);
+
+export const RelayBlobContentTypeError = createError<'RELAY_ERR_BLOB_CONTENT_TYPE', 415>(
+  'RELAY_ERR_BLOB_CONTENT_TYPE',
+  'Send the chunk as application/octet-stream',
+  415,
+);
+
+export const RelayBlobRangeError = createError<'RELAY_ERR_BLOB_RANGE', 416>(
+  'RELAY_ERR_BLOB_RANGE',
+  'The requested range is not within the blob',
+  416,
+);

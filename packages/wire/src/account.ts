@@ -185,6 +185,10 @@ export const ActivityKind = {
   passkeyRenamed: 'passkey-renamed',
   passwordChanged: 'password-changed',
   sessionRevoked: 'session-revoked',
+  deviceAdded: 'device-added',
+  deviceRemoved: 'device-removed',
+  deviceListChanged: 'device-list-changed',
+  keyBackupChanged: 'key-backup-changed',
 } as const;
 
 export const ActivityEntrySchema = Type.Object(

@@ -177,6 +177,15 @@ export interface MailboxHeadsTable {
   next_seq: number;
 }
 
+export interface SubmissionsTable {
+  /** SHA-256 of the sender's client id: a retry with the same id is answered, not stored again. */
+  client_id_hash: Bytes;
+  /** SHA-256 over what was submitted, so a reused id with other content is refused. */
+  digest: Bytes;
+  deliveries: number;
+  expires_at: number;
+}
+
 export interface BlobsTable {
   /** Random id, base64url. */
   id: string;
@@ -208,6 +217,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   mailbox_heads: MailboxHeadsTable;
   blobs: BlobsTable;
+  submissions: SubmissionsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

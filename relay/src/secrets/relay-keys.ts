@@ -1,7 +1,7 @@
 // The relay's own secrets, kept in one key file beside (not inside) the database: a 256-bit key
 // that seals TOTP seeds and OPAQUE login state at rest, and the OPAQUE server setup. A thief with
 // only the database learns neither. Created on first start with mode 0600.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as opaque from '@serenity-kit/opaque';
@@ -17,6 +17,8 @@ export interface RelayKeys {
   seal(plaintext: Uint8Array, context: string): Uint8Array;
   /** Reverses seal; throws when the bytes or the context do not match. */
   open(sealed: Uint8Array, context: string): Uint8Array;
+  /** HMAC-SHA256 under a key derived from the seal key, bound to `context` (stateless challenges). */
+  mac(data: Uint8Array, context: string): Uint8Array;
   readonly opaqueServerSetup: string;
 }
 
@@ -61,6 +63,8 @@ export async function loadRelayKeys(dataDir: string): Promise<RelayKeys> {
   const key = Buffer.from(file.sealKey, 'base64');
   if (key.length !== 32) throw new Error('relay key file: sealKey must be 32 bytes');
   const aad = (context: string): Buffer => Buffer.from(`veil-relay-seal-v1:${context}`);
+  // A separate key for MACs, so no value is ever both sealed and MACed under one key.
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'veil-relay-mac-v1', 32));
   return {
     opaqueServerSetup: file.opaqueServerSetup,
     seal(plaintext, context) {
@@ -69,6 +73,9 @@ export async function loadRelayKeys(dataDir: string): Promise<RelayKeys> {
       cipher.setAAD(aad(context), { plaintextLength: plaintext.length });
       const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return Buffer.concat([Buffer.of(SEAL_VERSION), nonce, body, cipher.getAuthTag()]);
+    },
+    mac(data, context) {
+      return createHmac('sha256', macKey).update(`${context}\0`).update(data).digest();
     },
     open(sealed, context) {
       if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== SEAL_VERSION) {

@@ -9,11 +9,15 @@ export interface MailboxAddress {
   readonly deviceId: number;
 }
 
-export type MailboxListener = (highestSeq: number) => void;
+/** What a device's sockets hear about: new envelopes (after the commit), or a prekey refill due. */
+export type MailboxEvent =
+  { readonly kind: 'envelopes'; readonly highestSeq: number } | { readonly kind: 'prekeys-low' };
+
+export type MailboxListener = (event: MailboxEvent) => void;
 
 export interface Notifier {
-  /** Announces that the mailbox now holds envelopes up to `highestSeq` (after the commit). */
-  publish(mailbox: MailboxAddress, highestSeq: number): void;
+  /** Announces an event to every subscriber of `mailbox`, on this relay instance or any other. */
+  publish(mailbox: MailboxAddress, event: MailboxEvent): void;
   /** Calls `listener` for every later publish to `mailbox`; returns the unsubscribe function. */
   subscribe(mailbox: MailboxAddress, listener: MailboxListener): () => void;
 }
@@ -25,10 +29,10 @@ export class InProcessNotifier implements Notifier {
     return `${mailbox.accountId}:${mailbox.deviceId}`;
   }
 
-  publish(mailbox: MailboxAddress, highestSeq: number): void {
+  publish(mailbox: MailboxAddress, event: MailboxEvent): void {
     const set = this.listeners.get(InProcessNotifier.key(mailbox));
     if (set === undefined) return;
-    for (const listener of [...set]) listener(highestSeq);
+    for (const listener of [...set]) listener(event);
   }
 
   subscribe(mailbox: MailboxAddress, listener: MailboxListener): () => void {

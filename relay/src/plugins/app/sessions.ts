@@ -39,7 +39,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     sessions: SessionService;
     sessionEvents: EventEmitter<SessionEvents>;
-    /** Pre-handler: 401 unless the request carries a live session; sets `request.session`. */
+    /** Hook (preValidation, so an unauthenticated body is never validated): 401 unless the request carries a live session; sets `request.session`. */
     requireSession: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
