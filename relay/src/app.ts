@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import activity from './auth/activity-log';
 import authServices from './auth/auth-services';
+import blobService, { blobServiceOptions } from './blobs/blob-service';
 import type { Config } from './config';
 import database from './plugins/app/database';
 import notifier from './plugins/app/notifier';
@@ -14,11 +15,17 @@ import originGuard from './plugins/external/origin-guard';
 import rateLimit from './plugins/external/rate-limit';
 import securityHeaders from './plugins/external/security-headers';
 import staticPwa from './plugins/external/static';
+import websocket from './plugins/external/websocket';
 import accountAreaRoutes from './routes/account/account-routes';
 import authRoutes from './routes/auth/auth-routes';
+import blobRoutes from './routes/blobs/blob-routes';
 import healthRoutes from './routes/health';
 import keyRoutes from './routes/keys/key-routes';
 import keyDirectory from './keys/key-directory';
+import mailbox from './mailbox/mailbox-service';
+import mailboxRoutes from './routes/mailbox/mailbox-routes';
+import socketRoute from './routes/socket/socket-route';
+import socketHub from './socket/socket-hub';
 
 /** Logs name the route, never the query string, the body, the client's address or headers. */
 function requestLogFields(request: { method?: string; url?: string }): Record<string, unknown> {
@@ -34,6 +41,8 @@ function statusCodeOf(error: unknown): number {
 
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
+    // Unknown fields are refused (400), not silently dropped: a body means exactly what it says.
+    ajv: { customOptions: { removeAdditional: false } },
     logger: {
       level: config.logLevel,
       serializers: {
@@ -47,6 +56,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(rateLimit);
   await app.register(staticPwa, { webDir: config.webDir });
   await app.register(cookie);
+  await app.register(websocket);
   await app.register(originGuard, { allowedOrigins: config.allowedOrigins });
 
   await app.register(database, { dataDir: config.dataDir });
@@ -63,11 +73,17 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     allowedOrigins: config.allowedOrigins,
   });
   await app.register(keyDirectory);
+  await app.register(mailbox, { envelopeTtlMs: config.envelopeTtlMs });
+  await app.register(socketHub);
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
   await app.register(authRoutes);
   await app.register(accountAreaRoutes);
+  await app.register(blobService, blobServiceOptions(config));
+  await app.register(blobRoutes);
   await app.register(keyRoutes);
+  await app.register(mailboxRoutes);
+  await app.register(socketRoute, { allowedOrigins: config.allowedOrigins });
 
   // One error handler: client errors keep their message, server errors never echo internals.
   app.setErrorHandler(async (error, request, reply) => {

@@ -7,3 +7,4 @@ export * from './keys';
 export * from './mailbox';
 export * from './socket';
 export * from './blobs';
+export * from './errors';

@@ -4,6 +4,7 @@
 // docs/protocol.md §6), and the relay stores only (recipient device, sequence, bytes).
 import Type, { type Static } from 'typebox';
 import { UsernameSchema } from './auth';
+import { ErrorReplySchema } from './errors';
 import { Base64UrlBytes, Base64UrlFixed, DeviceIdSchema, MillisSchema, SeqSchema } from './bytes';
 
 export const MAILBOX_LIMITS = {
@@ -85,6 +86,9 @@ export const UnknownDevicesReplySchema = Type.Object(
   { additionalProperties: false },
 );
 export type UnknownDevicesReply = Static<typeof UnknownDevicesReplySchema>;
+
+/** A submission's 409: unknown devices, or RELAY_ERR_CLIENT_ID_REUSED (a plain error body). */
+export const SubmitConflictReplySchema = Type.Union([UnknownDevicesReplySchema, ErrorReplySchema]);
 
 export const MailboxEnvelopeSchema = Type.Object(
   {

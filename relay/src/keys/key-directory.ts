@@ -309,11 +309,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       ]);
       if (
         device === undefined ||
-        !p.verify(
-          device.signing_key as Ed25519PublicKey,
-          signed,
-          fromBase64Url(body.signature),
-        )
+        !p.verify(device.signing_key as Ed25519PublicKey, signed, fromBase64Url(body.signature))
       ) {
         throw new RelayDeviceClaimError();
       }

@@ -1,0 +1,265 @@
+// One device's live socket. After `hello {after}` the relay sends `ready` and then every envelope
+// above `after`, in order, and keeps pushing as the notifier announces commits. Memory is bounded
+// twice: at most MAX_UNACKED envelopes sent and not yet acknowledged, and nothing more is written
+// while the socket's send buffer is above HIGH_WATER_BYTES; a client that stays above it for
+// SLOW_CONSUMER_MS is closed and resumes from its last ack. Envelopes stay in the database until
+// acknowledged, so closing a socket never loses one.
+import {
+  ClientFrameSchema,
+  SOCKET_CLOSE,
+  SOCKET_LIMITS,
+  type ClientFrame,
+  type RelayFrame,
+} from '@veil/wire';
+import type { FastifyBaseLogger } from 'fastify';
+import { Compile } from 'typebox/compile';
+import type { WebSocket } from 'ws';
+
+/** The part of a ws socket a connection uses (whichever copy of the ws types the caller has). */
+export type LiveSocket = Pick<
+  WebSocket,
+  'send' | 'close' | 'terminate' | 'ping' | 'on' | 'bufferedAmount'
+>;
+import type { DeviceAddress } from '../keys/prekey-store';
+import type { KeyDirectory } from '../keys/key-directory';
+import type { MailboxService } from '../mailbox/mailbox-service';
+import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
+import { FrameBudget } from './frame-budget';
+
+const checkFrame = Compile(ClientFrameSchema);
+
+export const SOCKET_BOUNDS = {
+  maxUnacked: 500,
+  highWaterBytes: 1024 * 1024,
+  slowConsumerMs: 30_000,
+  pageSize: 50,
+  retryMs: 25,
+} as const;
+
+export interface ConnectionDeps {
+  readonly mailbox: MailboxService;
+  readonly keys: KeyDirectory;
+  readonly notifier: Notifier;
+  readonly log: FastifyBaseLogger;
+  readonly heartbeatMs?: number;
+  readonly onReady: (connection: MailboxConnection) => void;
+  readonly onClose: (connection: MailboxConnection) => void;
+}
+
+export class MailboxConnection {
+  private ready = false;
+  private state: 'open' | 'closed' = 'open';
+  private lastSent = 0;
+  private lastAcked = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private slowSince: number | null = null;
+  private alive = true;
+  private unsubscribe: (() => void) | null = null;
+  private readonly budget = new FrameBudget(
+    SOCKET_LIMITS.framesPerSecond,
+    SOCKET_LIMITS.frameBurst,
+  );
+  private readonly heartbeat: NodeJS.Timeout;
+  private retry: NodeJS.Timeout | null = null;
+  /** Serialises frame handling, so an ack never overtakes the hello before it. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: LiveSocket,
+    readonly device: DeviceAddress,
+    readonly sessionId: number,
+    private readonly deps: ConnectionDeps,
+  ) {
+    socket.on('message', (data, isBinary) => {
+      this.onMessage(data, isBinary);
+    });
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+    socket.on('close', () => {
+      this.cleanUp();
+    });
+    socket.on('error', (err) => {
+      deps.log.debug({ err }, 'socket error');
+    });
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        socket.terminate();
+        return;
+      }
+      this.alive = false;
+      socket.ping();
+    }, deps.heartbeatMs ?? SOCKET_LIMITS.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** A method, not a field read: the socket can close while any await is pending. */
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  close(code: number, reason: string): void {
+    if (this.isClosed()) return;
+    this.cleanUp();
+    this.socket.close(code, reason);
+  }
+
+  private cleanUp(): void {
+    if (this.isClosed()) return;
+    this.state = 'closed';
+    clearInterval(this.heartbeat);
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.unsubscribe?.();
+    this.deps.onClose(this);
+  }
+
+  private send(frame: RelayFrame): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private onMessage(data: unknown, isBinary: boolean): void {
+    if (this.isClosed()) return;
+    if (isBinary) {
+      this.close(SOCKET_CLOSE.unsupportedData, 'only JSON text frames');
+      return;
+    }
+    if (!this.budget.take()) {
+      this.close(SOCKET_CLOSE.rateLimited, 'too many frames');
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      this.close(SOCKET_CLOSE.malformed, 'frame is not JSON');
+      return;
+    }
+    if (!checkFrame.Check(frame)) {
+      this.close(SOCKET_CLOSE.malformed, 'frame does not match the schema');
+      return;
+    }
+    this.queue = this.queue
+      .then(() => this.handle(frame))
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'socket frame failed');
+        this.close(1011, 'internal error');
+      });
+  }
+
+  private async handle(frame: ClientFrame): Promise<void> {
+    if (this.isClosed()) return;
+    switch (frame.type) {
+      case 'hello': {
+        if (this.ready) {
+          this.close(SOCKET_CLOSE.malformed, 'hello was already said');
+          return;
+        }
+        // Whatever the client says it has is acknowledged: resume strictly after it.
+        await this.deps.mailbox.ack(this.device, frame.after);
+        this.lastSent = frame.after;
+        this.lastAcked = frame.after;
+        const head = await this.deps.mailbox.head(this.device);
+        const prekeys = await this.deps.keys.counts(this.device);
+        if (this.isClosed()) return;
+        this.ready = true;
+        this.unsubscribe = this.deps.notifier.subscribe(this.device, (event) => {
+          this.onEvent(event);
+        });
+        this.deps.onReady(this);
+        this.send({ type: 'ready', head, prekeys });
+        this.pump();
+        return;
+      }
+      case 'ack': {
+        if (!this.ready) {
+          this.close(SOCKET_CLOSE.malformed, 'say hello first');
+          return;
+        }
+        // An ack beyond what was sent cannot be honest; it is clamped, never trusted further.
+        const upTo = Math.min(frame.upTo, this.lastSent);
+        if (upTo <= this.lastAcked) return;
+        await this.deps.mailbox.ack(this.device, upTo);
+        this.lastAcked = upTo;
+        this.pump();
+        return;
+      }
+      case 'ping':
+        this.send(
+          frame.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: frame.nonce },
+        );
+        return;
+    }
+  }
+
+  private onEvent(event: MailboxEvent): void {
+    if (this.isClosed()) return;
+    if (event.kind === 'envelopes') {
+      if (event.highestSeq > this.lastSent) this.pump();
+      return;
+    }
+    this.deps.keys
+      .counts(this.device)
+      .then((prekeys) => {
+        if (!this.isClosed()) this.send({ type: 'prekeys-low', prekeys });
+      })
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'prekey count failed');
+      });
+  }
+
+  /** Sends what is due; re-entrant calls fold into one more pass. */
+  private pump(): void {
+    if (this.isClosed() || !this.ready) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pumpOnce()
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'socket delivery failed');
+        this.close(1011, 'internal error');
+      })
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async pumpOnce(): Promise<void> {
+    for (;;) {
+      if (this.isClosed()) return;
+      const room = SOCKET_BOUNDS.maxUnacked - (this.lastSent - this.lastAcked);
+      if (room <= 0) return; // the next ack pumps again
+      if (this.socket.bufferedAmount > SOCKET_BOUNDS.highWaterBytes) {
+        const now = Date.now();
+        this.slowSince ??= now;
+        if (now - this.slowSince > SOCKET_BOUNDS.slowConsumerMs) {
+          this.close(SOCKET_CLOSE.slowConsumer, 'not reading fast enough');
+          return;
+        }
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.pump();
+        }, SOCKET_BOUNDS.retryMs);
+        return;
+      }
+      this.slowSince = null;
+      const page = await this.deps.mailbox.read(
+        this.device,
+        this.lastSent,
+        Math.min(room, SOCKET_BOUNDS.pageSize),
+      );
+      if (this.isClosed()) return;
+      for (const envelope of page.envelopes) {
+        this.send({ type: 'envelope', ...envelope });
+        this.lastSent = envelope.seq;
+      }
+      if (!page.more) return;
+    }
+  }
+}
