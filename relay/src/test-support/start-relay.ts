@@ -9,6 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { loadConfig, type Config } from '../config';
 
+/** Where a test client sends requests: enough for clients of an in-process or a child-process relay. */
+export interface RelayAddress {
+  readonly baseUrl: string;
+  readonly origin: string;
+}
+
 export interface TestRelay {
   readonly app: FastifyInstance;
   readonly config: Config;

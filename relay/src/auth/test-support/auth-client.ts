@@ -9,7 +9,7 @@ import type {
   SecondFactorRequiredReply,
   SignedInReply,
 } from '@veil/wire';
-import type { TestRelay } from '../../test-support/start-relay';
+import type { RelayAddress } from '../../test-support/start-relay';
 
 type SignedIn = SignedInReply;
 /** The login finish reply, flattened so tests can read either variant's fields. */
@@ -44,7 +44,7 @@ export interface Answer<T = unknown> {
 export class AuthClient {
   cookie: string | null = null;
 
-  constructor(readonly relay: TestRelay) {}
+  constructor(readonly relay: RelayAddress) {}
 
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
     const headers: Record<string, string> = { origin: this.relay.origin };
@@ -166,7 +166,7 @@ export class AuthClient {
 
 /** Registers and returns a signed-in client. */
 export async function signedUp(
-  relay: TestRelay,
+  relay: RelayAddress,
   username: string,
   password: string,
 ): Promise<AuthClient> {

@@ -22,7 +22,7 @@ import {
 } from '@veil/protocol';
 import type { DeviceBoundReply, DeviceRegisterBody } from '@veil/wire';
 import { signedUp, type Answer, type AuthClient } from '../../auth/test-support/auth-client';
-import type { TestRelay } from '../../test-support/start-relay';
+import type { RelayAddress } from '../../test-support/start-relay';
 
 export interface TestDevice {
   readonly p: Primitives;
@@ -87,7 +87,7 @@ export function registrationBody(
 
 /** Signs up `username` and registers device 1 with `oneTimeCount` one-time prekeys of each kind. */
 export async function registeredDevice(
-  relay: TestRelay,
+  relay: RelayAddress,
   username: string,
   options: { oneTimeCount?: number; password?: string } = {},
 ): Promise<TestDevice & { reply: Answer<DeviceBoundReply> }> {

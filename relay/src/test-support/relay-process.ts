@@ -1,0 +1,67 @@
+// The relay as a separate process on 127.0.0.1 (a free port), for tests that must kill it for real.
+// `stop()` and `kill()` both wait for the exit; a test that forgets to stop it is cleaned up by
+// the afterAll that owns the process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const relayDir = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RelayProcess {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly output: () => string;
+  /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+  kill(): Promise<void>;
+  /** SIGTERM: the graceful path. */
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  const origin = 'http://127.0.0.1:8080';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: relayDir,
+    env: {
+      ...process.env,
+      VEIL_HOST: '127.0.0.1',
+      VEIL_PORT: '0',
+      VEIL_LOG_LEVEL: 'info',
+      VEIL_ORIGIN: origin,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const deadline = Date.now() + 30_000;
+  let baseUrl: string | undefined;
+  while (baseUrl === undefined) {
+    baseUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    if (child.exitCode !== null) throw new Error(`relay exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`relay did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    baseUrl,
+    origin,
+    output: () => output,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
