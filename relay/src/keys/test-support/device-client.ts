@@ -18,6 +18,9 @@ import {
   type AccountIdentity,
   type DeviceKeys,
   type DeviceList,
+  type MlKemKeyPair,
+  type PrekeyLookup,
+  type PrekeySecret,
   type Primitives,
 } from '@veil/protocol';
 import type { DeviceBoundReply, DeviceRegisterBody } from '@veil/wire';
@@ -30,6 +33,8 @@ export interface TestDevice {
   readonly username: string;
   readonly account: AccountIdentity;
   readonly device: DeviceKeys;
+  /** The device's prekey secrets, to accept sessions started with its bundle. */
+  readonly lookup: PrekeyLookup;
 }
 
 export function listFor(
@@ -51,8 +56,8 @@ export function listFor(
   });
 }
 
-/** A registration body for `device`, with `oneTimeCount` one-time prekeys of each kind. */
-export function registrationBody(
+/** A registration body for `device`, and the prekey secrets a real device would keep. */
+export function deviceUpload(
   p: Primitives,
   options: {
     account: AccountIdentity;
@@ -61,7 +66,7 @@ export function registrationBody(
     oneTimeCount?: number;
     firstId?: number;
   },
-): DeviceRegisterBody {
+): { body: DeviceRegisterBody; lookup: PrekeyLookup } {
   const { account, device, list } = options;
   const count = options.oneTimeCount ?? 5;
   const firstId = options.firstId ?? 1;
@@ -74,15 +79,34 @@ export function registrationBody(
     count,
     lastResort: false,
   });
+  const pq = new Map<number, PrekeySecret<MlKemKeyPair> & { lastResort: boolean }>([
+    ...lastResort.secrets.map((secret) => [secret.id, { ...secret, lastResort: true }] as const),
+    ...pqOneTime.secrets.map((secret) => [secret.id, { ...secret, lastResort: false }] as const),
+  ]);
+  const oneTimeSecrets = new Map(oneTime.secrets.map((secret) => [secret.id, secret]));
   return {
-    accountKey: toBase64Url(account.accountKey),
-    certificate: toBase64Url(encodeDeviceCertificate(certifyDevice(p, { account, device }))),
-    deviceList: toBase64Url(encodeDeviceList(list)),
-    signedPrekey: toBase64Url(encodeSignedPrekey(signed.prekey)),
-    pqLastResort: toBase64Url(encodePqPrekey(lastResort.prekeys[0]!)),
-    oneTimePrekeys: oneTime.prekeys.map((prekey) => toBase64Url(encodeOneTimePrekey(prekey))),
-    pqOneTimePrekeys: pqOneTime.prekeys.map((prekey) => toBase64Url(encodePqPrekey(prekey))),
+    body: {
+      accountKey: toBase64Url(account.accountKey),
+      certificate: toBase64Url(encodeDeviceCertificate(certifyDevice(p, { account, device }))),
+      deviceList: toBase64Url(encodeDeviceList(list)),
+      signedPrekey: toBase64Url(encodeSignedPrekey(signed.prekey)),
+      pqLastResort: toBase64Url(encodePqPrekey(lastResort.prekeys[0]!)),
+      oneTimePrekeys: oneTime.prekeys.map((prekey) => toBase64Url(encodeOneTimePrekey(prekey))),
+      pqOneTimePrekeys: pqOneTime.prekeys.map((prekey) => toBase64Url(encodePqPrekey(prekey))),
+    },
+    lookup: {
+      signedPrekey: (id) => (id === signed.secret.id ? signed.secret : undefined),
+      oneTimePrekey: (id) => oneTimeSecrets.get(id),
+      pqPrekey: (id) => pq.get(id),
+    },
   };
+}
+
+export function registrationBody(
+  p: Primitives,
+  options: Parameters<typeof deviceUpload>[1],
+): DeviceRegisterBody {
+  return deviceUpload(p, options).body;
 }
 
 /** Signs up `username` and registers device 1 with `oneTimeCount` one-time prekeys of each kind. */
@@ -96,7 +120,7 @@ export async function registeredDevice(
   const account = createAccountIdentity(p, username);
   const device = createDeviceKeys(p, 1);
   const list = listFor(p, account, [device], 1);
-  const body = registrationBody(p, {
+  const { body, lookup } = deviceUpload(p, {
     account,
     device,
     list,
@@ -104,5 +128,5 @@ export async function registeredDevice(
   });
   const reply = await client.call<DeviceBoundReply>('POST', '/api/v1/devices', body);
   if (reply.status !== 201) throw new Error(`registration failed: ${JSON.stringify(reply.body)}`);
-  return { p, client, username, account, device, reply };
+  return { p, client, username, account, device, lookup, reply };
 }
