@@ -38,8 +38,8 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const deadline = Date.now() + 30_000;
   let baseUrl: string | undefined;
   while (baseUrl === undefined) {
