@@ -33,3 +33,15 @@ export type {
 } from './messaging/outbox';
 export { GroupCipher } from './groups/group-cipher';
 export type { GroupChange } from './groups/group-cipher';
+export { RelayHttp, RelayError } from './relay/relay-http';
+export type { RelayHttpOptions } from './relay/relay-http';
+export { RelayApi } from './relay/relay-api';
+export { RelaySocket } from './relay/relay-socket';
+export type {
+  RelaySocketOptions,
+  SequenceCursor,
+  SocketState,
+  WebSocketLike,
+} from './relay/relay-socket';
+export { signUp, signIn, completeSecondFactor, signOut } from './relay/password-auth';
+export type { KeyStretching, PasswordResult, SignInResult } from './relay/password-auth';
