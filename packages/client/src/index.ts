@@ -45,3 +45,8 @@ export type {
 } from './relay/relay-socket';
 export { signUp, signIn, completeSecondFactor, signOut } from './relay/password-auth';
 export type { KeyStretching, PasswordResult, SignInResult } from './relay/password-auth';
+export { relayOutboxTransport } from './relay/outbox-transport';
+export { Messenger } from './messaging/messenger';
+export type { MessengerDeps, MessengerEvent } from './messaging/messenger';
+export { advanceMark, messageIdHex } from './messaging/chat-message';
+export type { ChatMessage, DeliveryMark } from './messaging/chat-message';

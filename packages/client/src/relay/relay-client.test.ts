@@ -2,33 +2,25 @@
 // OPAQUE sign-up and sign-in, device registration with keys from the KeyStore, a PQXDH session
 // through a fetched bundle, sealed envelopes over HTTP and the socket, resume after a reconnect
 // (every envelope once), and the stop codes.
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import {
-  createAccountIdentity,
-  fromBase64Url,
-  loadPrimitives,
-  signDeviceList,
-  utf8,
-  type AccountIdentity,
-  type Primitives,
-} from '@veil/protocol';
+import { fromBase64Url, loadPrimitives, utf8, type Primitives } from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
 import type { EnvelopeFrame } from '@veil/wire';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ContactBook } from '../contacts/contact-book';
-import { KeyStore } from '../keys/key-store';
-import { EnvelopeCipher } from '../messaging/envelope-cipher';
-import { SessionStore } from '../messaging/session-store';
-import { VeilDatabase } from '../store/veil-database';
-import { VaultLock } from '../vault/vault-lock';
-import { signIn, signUp, type KeyStretching } from './password-auth';
+import type { VeilDatabase } from '../store/veil-database';
+import { signIn } from './password-auth';
+import {
+  addContact,
+  newTestDevice,
+  TEST_STRETCHING,
+  until,
+  type TestDevice,
+} from '../test-support/test-device';
 import { RelayApi } from './relay-api';
 import { RelayError, RelayHttp } from './relay-http';
 import { RelaySocket, type SocketState } from './relay-socket';
 
-/** Cheap for tests only; the real client keeps the library's memory-hard default. */
-const STRETCH: KeyStretching = { 'argon2id-custom': { iterations: 1, memory: 64, parallelism: 1 } };
+const STRETCH = TEST_STRETCHING;
 
 let p: Primitives;
 let relay: TestRelay;
@@ -46,60 +38,8 @@ afterAll(async () => {
   for (const db of databases) await db.delete();
 });
 
-interface Device {
-  readonly username: string;
-  readonly account: AccountIdentity;
-  readonly http: RelayHttp;
-  readonly api: RelayApi;
-  readonly contacts: ContactBook;
-  readonly cipher: EnvelopeCipher;
-}
-
-let count = 0;
-async function newDevice(username: string): Promise<Device> {
-  const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin });
-  await signUp(http, { username, password: `${username} password`, keyStretching: STRETCH });
-  const db = new VeilDatabase(`relay-client-${++count}`, { indexedDB, IDBKeyRange });
-  databases.push(db);
-  const vault = new VaultLock(p, db);
-  await vault.create(`${username} password`);
-  const keys = new KeyStore(p, db, vault);
-  const account = createAccountIdentity(p, username);
-  const upload = await keys.initialise({ account, deviceId: 1 });
-  const identity = await keys.identity();
-  const deviceList = signDeviceList(p, {
-    account,
-    counter: 1,
-    issuedAt: Date.now(),
-    devices: [
-      {
-        deviceId: 1,
-        signingKey: identity.device.signing.publicKey,
-        identityKey: identity.device.identity.publicKey,
-        name: 'Test browser',
-      },
-    ],
-  });
-  const api = new RelayApi(http);
-  const bound = await api.registerDevice({ certificate: identity.certificate, deviceList, upload });
-  expect(bound.deviceId).toBe(1);
-  const contacts = new ContactBook(p, db, vault);
-  return {
-    username,
-    account,
-    http,
-    api,
-    contacts,
-    cipher: new EnvelopeCipher(p, keys, new SessionStore(db, vault), contacts),
-  };
-}
-
-/** Pins the contact's key from the directory (trust on first use) and accepts its device list. */
-async function addContact(device: Device, username: string): Promise<void> {
-  const entry = await device.api.directory(username);
-  await device.contacts.observe(username, entry.accountKey);
-  await device.contacts.acceptDeviceList(username, entry.deviceList);
-}
+type Device = TestDevice;
+const newDevice = (username: string) => newTestDevice(p, relay, username);
 
 async function sendText(from: Device, to: string, text: string): Promise<void> {
   const sealed = await from.cipher.encrypt({
@@ -132,14 +72,6 @@ function socketFor(device: Device, received: string[], states: SocketState[], fr
     onState: (state) => states.push(state),
   });
   return { socket, cursor: () => cursor };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('the client against a real relay', () => {

@@ -1,0 +1,40 @@
+// A message as the history keeps it (vault-encrypted, one row per message) and the rules for its
+// delivery marks. Marks only move forward: queued → sent → delivered → read; `failed` is for an
+// outgoing message the relay refused for good.
+import { toHex } from '@veil/protocol';
+
+export type DeliveryMark = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface ChatMessage {
+  /** Hex of the 16-byte content message id, the same on every device of both sides. */
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  /** The other party's account id. */
+  readonly peer: string;
+  readonly text: string;
+  /** When the author's device says it wrote it (ms); shown, never trusted for ordering. */
+  readonly sentAt: number;
+  /** When this device stored it (ms). */
+  readonly storedAt: number;
+  readonly mark: DeliveryMark;
+  /** Incoming only: the user has seen it (a read receipt went out). */
+  readonly seen: boolean;
+}
+
+const MARK_ORDER: Record<DeliveryMark, number> = {
+  failed: -1,
+  queued: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+};
+
+/** The later of two marks; a failure is final only over `queued`. */
+export function advanceMark(current: DeliveryMark, next: DeliveryMark): DeliveryMark {
+  if (next === 'failed') return current === 'queued' ? 'failed' : current;
+  return MARK_ORDER[next] > MARK_ORDER[current] ? next : current;
+}
+
+export function messageIdHex(id: Uint8Array): string {
+  return toHex(id);
+}

@@ -1,0 +1,231 @@
+// 1:1 messaging over the pieces below it: a text becomes a content record, is encrypted once per
+// device of the contact's verified device list (EnvelopeCipher), queued in the outbox and stored in
+// the history; an incoming envelope is opened, its content applied (a text stored and answered with
+// a delivery receipt, a receipt advancing marks), and anything forged or replayed is dropped — so a
+// hostile sender can never wedge the mailbox.
+import {
+  decodeContent,
+  decodeDeviceList,
+  encodeContent,
+  fromHex,
+  ProtocolError,
+  type Content,
+  type Primitives,
+} from '@veil/protocol';
+import { canSendTo } from '../contacts/contact';
+import type { ContactBook } from '../contacts/contact-book';
+import type { RelayApi } from '../relay/relay-api';
+import type { MessageStore } from '../store/message-store';
+import type { RowCodec } from '../store/row-codec';
+import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
+import type { EnvelopeCipher } from './envelope-cipher';
+import type { Outbox, OutboxEvent } from './outbox';
+
+export type MessengerEvent =
+  | { readonly type: 'message'; readonly message: ChatMessage }
+  | { readonly type: 'updated'; readonly message: ChatMessage }
+  /** The sender's account key differs from the pinned one: warn, and block sending until acknowledged. */
+  | { readonly type: 'key-changed'; readonly peer: string }
+  /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
+  | { readonly type: 'rejected'; readonly reason: string };
+
+export interface MessengerDeps {
+  readonly p: Primitives;
+  readonly api: RelayApi;
+  readonly cipher: EnvelopeCipher;
+  readonly contacts: ContactBook;
+  readonly outbox: Outbox;
+  readonly history: MessageStore<ChatMessage>;
+  readonly codec: RowCodec;
+  readonly onEvent?: (event: MessengerEvent) => void;
+  readonly now?: () => number;
+}
+
+/** Codes that mean "already handled": a redelivery after a crash, or a relay replaying. */
+const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
+
+export class Messenger {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: MessengerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** The history's (blinded) conversation id for a contact. */
+  conversationId(peer: string): string {
+    return this.deps.codec.blindId('messages', `direct:${peer}`);
+  }
+
+  private rowId(id: string): string {
+    return this.deps.codec.blindId('messages', `message:${id}`);
+  }
+
+  private emit(event: MessengerEvent): void {
+    this.deps.onEvent?.(event);
+  }
+
+  history(peer: string, options: { beforeSeq?: number; limit: number }) {
+    return this.deps.history.page(this.conversationId(peer), options);
+  }
+
+  /** Encrypts `text` for every device the contact's verified list names, stores and queues it. */
+  async sendText(peer: string, text: string): Promise<ChatMessage> {
+    const contact = await this.deps.contacts.get(peer);
+    if (contact === undefined || !canSendTo(contact) || contact.deviceList === null) {
+      throw new ProtocolError(
+        'UNTRUSTED_IDENTITY',
+        'Messenger.sendText: not a contact, blocked, or a key change waits to be acknowledged',
+      );
+    }
+    const messageId = this.deps.p.randomBytes(16);
+    const content: Content = {
+      type: 'text',
+      messageId,
+      sentAt: this.now(),
+      text,
+      replyTo: null,
+    };
+    const message: ChatMessage = {
+      id: messageIdHex(messageId),
+      direction: 'out',
+      peer,
+      text,
+      sentAt: content.sentAt,
+      storedAt: this.now(),
+      mark: 'queued',
+      seen: true,
+    };
+    await this.deps.history.append(this.conversationId(peer), [
+      { id: this.rowId(message.id), value: message },
+    ]);
+    const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
+    await this.queue(peer, devices, content, message.id);
+    return message;
+  }
+
+  /** Sends read receipts for every incoming message of `peer` not yet marked seen. */
+  async markSeen(peer: string): Promise<void> {
+    const page = await this.history(peer, { limit: 200 });
+    const unseen = page.filter((m) => m.value.direction === 'in' && !m.value.seen);
+    if (unseen.length === 0) return;
+    for (const row of unseen) await this.deps.history.update(row.id, { ...row.value, seen: true });
+    const contact = await this.deps.contacts.get(peer);
+    if (contact?.deviceList == null || !canSendTo(contact)) return;
+    const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
+    await this.queue(peer, devices, {
+      type: 'receipt',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      kind: 'read',
+      targets: unseen.map((m) => fromHex(m.value.id)),
+    });
+  }
+
+  /** Applies the outbox's verdicts to the messages they carried. */
+  async onOutboxEvent(event: OutboxEvent): Promise<void> {
+    if (event.entry.messageId === null) return;
+    await this.mark(event.entry.messageId, event.type === 'sent' ? 'sent' : 'failed');
+  }
+
+  /** Opens and applies one envelope. Never throws for bad input: it is reported and dropped. */
+  async receive(sealed: Uint8Array): Promise<void> {
+    let opened;
+    try {
+      opened = await this.deps.cipher.decrypt(sealed);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        if (!ALREADY_SEEN.has(error.code)) this.emit({ type: 'rejected', reason: error.code });
+        return;
+      }
+      throw error;
+    }
+    const peer = opened.sender.accountId;
+    if (opened.identityChanged) this.emit({ type: 'key-changed', peer });
+    let content: Content;
+    try {
+      content = decodeContent(opened.plaintext);
+    } catch (error) {
+      this.emit({ type: 'rejected', reason: (error as Error).message });
+      return;
+    }
+    switch (content.type) {
+      case 'text': {
+        const id = messageIdHex(content.messageId);
+        if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
+        const message: ChatMessage = {
+          id,
+          direction: 'in',
+          peer,
+          text: content.text,
+          sentAt: content.sentAt,
+          storedAt: this.now(),
+          mark: 'delivered',
+          seen: false,
+        };
+        await this.deps.history.append(this.conversationId(peer), [
+          { id: this.rowId(id), value: message },
+        ]);
+        this.emit({ type: 'message', message });
+        if (!opened.identityChanged) {
+          await this.queue(peer, [opened.sender.deviceId], {
+            type: 'receipt',
+            messageId: this.deps.p.randomBytes(16),
+            sentAt: this.now(),
+            kind: 'delivered',
+            targets: [content.messageId],
+          });
+        }
+        return;
+      }
+      case 'receipt':
+        for (const target of content.targets) {
+          await this.mark(messageIdHex(target), content.kind, peer);
+        }
+        return;
+      default:
+        // Reactions, edits, groups and the rest arrive with their features.
+        return;
+    }
+  }
+
+  private async mark(id: string, mark: DeliveryMark, from?: string): Promise<void> {
+    const row = await this.deps.history.get(this.rowId(id));
+    // A receipt only counts from the peer the message went to, and only for our own messages.
+    if (row === undefined || row.value.direction !== 'out') return;
+    if (from !== undefined && row.value.peer !== from) return;
+    const next = advanceMark(row.value.mark, mark);
+    if (next === row.value.mark) return;
+    const message = { ...row.value, mark: next };
+    await this.deps.history.update(row.id, message);
+    this.emit({ type: 'updated', message });
+  }
+
+  private async queue(
+    peer: string,
+    deviceIds: readonly number[],
+    content: Content,
+    messageId?: string,
+  ): Promise<void> {
+    const plaintext = encodeContent(content);
+    for (const deviceId of deviceIds) {
+      const body = await this.deps.cipher.encrypt({
+        recipient: { accountId: peer, deviceId },
+        plaintext,
+        fetchBundle: async () => {
+          const bundle = (await this.deps.api.bundles(peer, [deviceId])).get(deviceId);
+          if (bundle === undefined) {
+            throw new ProtocolError('MISSING_PREKEY', `no bundle for ${peer}/${deviceId}`);
+          }
+          return bundle;
+        },
+      });
+      await this.deps.outbox.enqueue({
+        body,
+        recipients: [{ username: peer, deviceId }],
+        ...(messageId === undefined ? {} : { messageId }),
+      });
+    }
+    // Failures stay queued in the outbox; the next flush (socket open, `online`) retries them.
+    this.deps.outbox.flush().catch(() => undefined);
+  }
+}
