@@ -50,3 +50,5 @@ export { Messenger } from './messaging/messenger';
 export type { MessengerDeps, MessengerEvent } from './messaging/messenger';
 export { advanceMark, messageIdHex } from './messaging/chat-message';
 export type { ChatMessage, DeliveryMark } from './messaging/chat-message';
+export { AccountApi } from './relay/account-api';
+export type { StepUpProof } from './relay/account-api';
