@@ -5,8 +5,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import activity from './auth/activity-log';
 import authServices from './auth/auth-services';
 import blobService, { blobServiceOptions } from './blobs/blob-service';
+import { tlsServerOptions, trustProxyOption } from './cli/server-options';
 import type { Config } from './config';
 import database from './plugins/app/database';
+import metrics from './plugins/app/metrics';
 import notifier from './plugins/app/notifier';
 import relayKeys from './plugins/app/relay-keys';
 import sessions from './plugins/app/sessions';
@@ -21,6 +23,7 @@ import authRoutes from './routes/auth/auth-routes';
 import blobRoutes from './routes/blobs/blob-routes';
 import healthRoutes from './routes/health';
 import keyRoutes from './routes/keys/key-routes';
+import metricsRoutes from './routes/metrics';
 import keyDirectory from './keys/key-directory';
 import mailbox from './mailbox/mailbox-service';
 import mailboxRoutes from './routes/mailbox/mailbox-routes';
@@ -41,6 +44,10 @@ function statusCodeOf(error: unknown): number {
 
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
+    // TLS straight from the relay when VEIL_TLS_CERT/VEIL_TLS_KEY are set (files read now, at boot).
+    ...tlsServerOptions(config),
+    // Behind a reverse proxy: believe X-Forwarded-For/-Proto from this many hops, no more.
+    trustProxy: trustProxyOption(config.trustProxy),
     // Unknown fields are refused (400), not silently dropped: a body means exactly what it says.
     ajv: { customOptions: { removeAdditional: false } },
     logger: {
@@ -52,6 +59,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     },
   });
 
+  // First, so its onResponse hook counts every request, the static PWA's and rate-limited ones too.
+  await app.register(metrics);
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(staticPwa, { webDir: config.webDir });
@@ -77,6 +86,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(socketHub);
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
+  await app.register(metricsRoutes);
   await app.register(authRoutes);
   await app.register(accountAreaRoutes);
   await app.register(blobService, blobServiceOptions(config));

@@ -2,11 +2,13 @@
 // session, sealed envelopes both ways over the mailbox and the socket, an encrypted attachment)
 // whose passwords, messages and attachment carry unique markers, no marker appears — as text, hex,
 // base64 or base64url — in the SQLite file, its WAL, the relay key file, the blob files, or the
-// relay's own logs at debug level.
+// relay's own logs at debug level; and `veil-relay audit` passes on what the relay kept.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   acceptSession,
   decodePrekeyBundle,
@@ -34,6 +36,8 @@ import { newClientId } from './mailbox/test-support/envelopes';
 import { KEY_FILE } from './secrets/relay-keys';
 import { readySocket } from './socket/test-support/socket-client';
 import { startRelayProcess, type RelayProcess } from './test-support/relay-process';
+
+const relayDir = fileURLToPath(new URL('..', import.meta.url));
 
 let scratch: string | undefined;
 let relay: RelayProcess | undefined;
@@ -217,6 +221,16 @@ describe('the canary', () => {
     const stopped = await leaks(dataDir, relay.output(), all);
     relay = undefined;
     expect(stopped.found).toEqual([]);
+    // The operator's own check agrees: every column is classified and none looks readable.
+    const audit = spawnSync(process.execPath, [join(relayDir, 'bin', 'veil-relay.js'), 'audit'], {
+      env: { ...process.env, VEIL_DATA_DIR: dataDir, VEIL_LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    expect(audit.stderr).toBe('');
+    expect(audit.status).toBe(0);
+    expect(audit.stdout).toContain('envelopes');
+    for (const m of all) expect(audit.stdout).not.toContain(m);
+
     // The scan is not vacuous: the usernames (public by design) are in the database.
     const db = await readFile(join(dataDir, DATABASE_FILE));
     expect(db.toString('latin1')).toContain('alice');

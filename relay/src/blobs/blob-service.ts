@@ -212,6 +212,15 @@ export class BlobStore {
    * Removes expired blobs and uploads abandoned for an hour (rows, then files), then any file left
    * without a row. Returns how many files went.
    */
+  /** Bytes received across all blobs, for the stored-bytes gauge. */
+  async storedBytes(): Promise<number> {
+    const row = await this.db
+      .selectFrom('blobs')
+      .select((eb) => eb.fn.sum<number | string | null>('received').as('total'))
+      .executeTakeFirst();
+    return Number(row?.total ?? 0);
+  }
+
   async sweep(now = Date.now()): Promise<number> {
     const doomed = (eb: ExpressionBuilder<Database, 'blobs'>) =>
       eb.or([
@@ -275,6 +284,7 @@ async function blobService(app: FastifyInstance, options: BlobServiceOptions): P
       try {
         const removed = await store.sweep();
         if (removed > 0) app.log.info({ removed }, 'blob files removed');
+        app.metrics.blobsBytesStored.set(await store.storedBytes());
       } catch (error) {
         app.log.error({ err: error }, 'blob sweep failed');
       }
@@ -288,6 +298,7 @@ async function blobService(app: FastifyInstance, options: BlobServiceOptions): P
 
   app.addHook('onReady', async () => {
     await store.sweep();
+    app.metrics.blobsBytesStored.set(await store.storedBytes());
   });
   app.addHook('onClose', async () => {
     clearInterval(timer);
@@ -296,4 +307,4 @@ async function blobService(app: FastifyInstance, options: BlobServiceOptions): P
   });
 }
 
-export default fp(blobService, { name: 'blobs', dependencies: ['database', 'auth'] });
+export default fp(blobService, { name: 'blobs', dependencies: ['database', 'auth', 'metrics'] });

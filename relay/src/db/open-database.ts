@@ -1,6 +1,7 @@
 // Opens the relay's SQLite database (better-sqlite3 behind Kysely) and brings its schema up to date.
 // WAL with synchronous=FULL: a transaction that returned is on disk, which is what lets the relay
 // acknowledge an envelope only after its commit and lose nothing to SIGKILL or power loss.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -18,7 +19,12 @@ export interface OpenedDatabase {
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export async function openDatabase(dataDir: string): Promise<OpenedDatabase> {
-  const sqlite = new SQLite(join(dataDir, DATABASE_FILE));
+  const path = join(dataDir, DATABASE_FILE);
+  // Owner-only from the first byte: create the file 0600 before SQLite opens it (its WAL and
+  // shared-memory files take the database file's mode), and tighten an older file too.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');

@@ -59,7 +59,12 @@ function isUniqueViolation(error: unknown): boolean {
 
 async function createMailbox(
   db: Kysely<Database>,
-  options: { envelopeTtlMs: number; publish: (device: DeviceAddress, highestSeq: number) => void },
+  options: {
+    envelopeTtlMs: number;
+    publish: (device: DeviceAddress, highestSeq: number) => void;
+    /** Called after a commit with the number of bodies stored. */
+    accepted?: (envelopes: number) => void;
+  },
 ): Promise<MailboxService> {
   const duplicateOf = async (clientIdHash: Buffer, digest: Buffer): Promise<SubmitReply> => {
     const stored = await db
@@ -147,6 +152,7 @@ async function createMailbox(
         throw error;
       }
       // Committed: only now may anyone (the sender, the recipients' sockets) hear of it.
+      options.accepted?.(body.envelopes.length);
       const highest = new Map<string, { device: DeviceAddress; seq: number }>();
       for (const entry of assigned) {
         const key = `${entry.device.accountId}:${entry.device.deviceId}`;
@@ -266,6 +272,9 @@ async function mailbox(app: FastifyInstance, options: { envelopeTtlMs: number })
     publish: (device, highestSeq) => {
       app.notifier.publish(device, { kind: 'envelopes', highestSeq });
     },
+    accepted: (envelopes) => {
+      app.metrics.envelopesAccepted.inc(envelopes);
+    },
   });
   app.decorate('mailbox', service);
 
@@ -286,4 +295,7 @@ async function mailbox(app: FastifyInstance, options: { envelopeTtlMs: number })
   });
 }
 
-export default fp(mailbox, { name: 'mailbox', dependencies: ['database', 'notifier', 'auth'] });
+export default fp(mailbox, {
+  name: 'mailbox',
+  dependencies: ['database', 'notifier', 'auth', 'metrics'],
+});

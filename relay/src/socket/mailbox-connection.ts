@@ -44,6 +44,8 @@ export interface ConnectionDeps {
   readonly heartbeatMs?: number;
   readonly onReady: (connection: MailboxConnection) => void;
   readonly onClose: (connection: MailboxConnection) => void;
+  /** Called for every envelope frame written to the socket (metrics). */
+  readonly onPushed?: () => void;
 }
 
 export class MailboxConnection {
@@ -257,6 +259,7 @@ export class MailboxConnection {
       if (this.isClosed()) return;
       for (const envelope of page.envelopes) {
         this.send({ type: 'envelope', ...envelope });
+        this.deps.onPushed?.();
         this.lastSent = envelope.seq;
       }
       if (!page.more) return;

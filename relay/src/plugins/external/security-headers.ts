@@ -1,6 +1,8 @@
 // Security headers on every response, the PWA's pages above all: a CSP that allows no inline script,
 // no eval and no plugins (only WebAssembly compilation, which libsodium needs), no framing, no
-// referrer, cross-origin isolation of the window, and no powerful browser features.
+// referrer, cross-origin isolation of the window, and no powerful browser features. HSTS only on
+// requests that arrived over HTTPS: directly over the relay's own TLS, or through a trusted proxy
+// (VEIL_TRUST_PROXY) that says so in X-Forwarded-Proto.
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -21,6 +23,9 @@ export const PERMISSIONS_POLICY = [
   'usb=()',
 ].join(', ');
 
+// A year; it pins this host only, not its siblings (no includeSubDomains, no preload).
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
 async function securityHeaders(app: FastifyInstance): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -37,12 +42,16 @@ async function securityHeaders(app: FastifyInstance): Promise<void> {
     crossOriginOpenerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
-    // Browsers ignore HSTS over plain HTTP; behind TLS it pins this host only, not its siblings.
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
+    // Set below, per request: over plain HTTP the header is meaningless and misleads anyone reading it.
+    strictTransportSecurity: false,
     xFrameOptions: { action: 'deny' },
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('permissions-policy', PERMISSIONS_POLICY);
+    // `protocol` reads X-Forwarded-Proto only from a proxy Fastify trusts (trustProxy).
+    if (request.protocol === 'https') {
+      reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
+    }
   });
 }
 

@@ -38,5 +38,6 @@ export default async function socketRoute(
       },
     });
     app.socketHub.add(connection);
+    app.metrics.socketsOpen.inc();
   });
 }
