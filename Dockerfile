@@ -13,7 +13,7 @@ RUN npm install --global pnpm@10
 WORKDIR /app
 COPY . .
 RUN pnpm install --frozen-lockfile
-# Builds the PWA into web/build once the web package has a build script; a no-op before that.
+# Builds the PWA into web/build (the relay serves it).
 RUN pnpm --recursive --if-present run build
 # Keep only what the relay needs at run time.
 RUN rm -rf node_modules packages/*/node_modules relay/node_modules web/node_modules \

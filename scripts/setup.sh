@@ -1,6 +1,6 @@
 #!/bin/sh
-# Prepares a machine for Veil: pnpm 10, the workspace's dependencies and, with --browser, Debian's
-# Chromium for the end-to-end tests. Safe to run again: each step is skipped when already done.
+# Prepares a machine for Veil: pnpm 10, the workspace's dependencies, the built PWA and, with
+# --browser, Debian's Chromium for the end-to-end tests. Safe to run again (only the build repeats).
 # Usage: sh scripts/setup.sh [--browser]
 set -eu
 
@@ -37,6 +37,10 @@ fi
 
 say "installing dependencies: pnpm install --frozen-lockfile"
 pnpm install --frozen-lockfile --reporter=append-only --loglevel=warn
+
+# The relay serves web/build when it exists; rebuilt every time so it matches the checked-out source.
+say "building the PWA into web/build: pnpm --filter @veil/web build"
+pnpm --filter @veil/web build >/dev/null
 
 if [ "$browser" = yes ]; then
   if [ -x /usr/bin/chromium ]; then

@@ -61,7 +61,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   // First, so its onResponse hook counts every request, the static PWA's and rate-limited ones too.
   await app.register(metrics);
-  await app.register(securityHeaders);
+  await app.register(securityHeaders, { webDir: config.webDir });
   await app.register(rateLimit);
   await app.register(staticPwa, { webDir: config.webDir });
   await app.register(cookie);

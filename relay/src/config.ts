@@ -1,7 +1,7 @@
 // The relay's configuration, read once at boot from an optional JSON file (VEIL_CONFIG) and VEIL_*
 // environment variables (which win), and validated, so that a typo stops the relay with a message
 // naming the setting instead of failing later.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Type, { type Static } from 'typebox';
@@ -104,10 +104,9 @@ const checkConfig = Compile(ConfigSchema);
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The built PWA once `web/build` exists, else the placeholder shell in `web/static`. */
+/** The built PWA (`pnpm --filter @veil/web build`, run by scripts/setup.sh). */
 export function defaultWebDir(): string {
-  const built = resolve(repoRoot, 'web/build');
-  return existsSync(built) ? built : resolve(repoRoot, 'web/static');
+  return resolve(repoRoot, 'web/build');
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
-// Security headers on every response, the PWA's pages above all: a CSP that allows no inline script,
+// Security headers on every response, the PWA's pages above all: a CSP that allows no inline script
+// (except SvelteKit's bootstrap, by its exact hash),
 // no eval and no plugins (only WebAssembly compilation, which libsodium needs), no framing, no
 // referrer, cross-origin isolation of the window, and no powerful browser features. HSTS only on
 // requests that arrived over HTTPS: directly over the relay's own TLS, or through a trusted proxy
@@ -6,6 +7,7 @@
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { readInlineScriptHashes } from './pwa-csp';
 
 const NONE = "'none'";
 const SELF = "'self'";
@@ -26,13 +28,23 @@ export const PERMISSIONS_POLICY = [
 // A year; it pins this host only, not its siblings (no includeSubDomains, no preload).
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
 
-async function securityHeaders(app: FastifyInstance): Promise<void> {
+export interface SecurityHeadersOptions {
+  /** The served PWA: its index.html's one inline bootstrap script is allowed by hash, nothing else. */
+  readonly webDir: string;
+}
+
+async function securityHeaders(
+  app: FastifyInstance,
+  options: SecurityHeadersOptions,
+): Promise<void> {
+  // Read once at boot: a rebuilt PWA needs a relay restart (as any deployment does).
+  const pwaScripts = await readInlineScriptHashes(options.webDir);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: [SELF],
-        scriptSrc: [SELF, "'wasm-unsafe-eval'"],
+        scriptSrc: [SELF, "'wasm-unsafe-eval'", ...pwaScripts],
         objectSrc: [NONE],
         baseUri: [NONE],
         frameAncestors: [NONE],

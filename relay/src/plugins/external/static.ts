@@ -1,6 +1,8 @@
 // Serves the PWA from the configured web directory. The PWA routes on the client, so a GET for an
 // unknown path that accepts HTML (a reload or a shared deep link) gets index.html; anything else
 // unknown is a plain 404.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -17,6 +19,13 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 async function servePwa(app: FastifyInstance, options: StaticOptions): Promise<void> {
+  if (!existsSync(join(options.webDir, 'index.html'))) {
+    // The API works without the PWA; the operator just needs to know why the page is empty.
+    app.log.warn(
+      { webDir: options.webDir },
+      'no PWA build here: run `pnpm --filter @veil/web build` (scripts/setup.sh does)',
+    );
+  }
   await app.register(fastifyStatic, { root: options.webDir, index: 'index.html' });
 
   app.setNotFoundHandler(
