@@ -52,3 +52,5 @@ export { advanceMark, messageIdHex } from './messaging/chat-message';
 export type { ChatMessage, DeliveryMark } from './messaging/chat-message';
 export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
+export { VeilDevice } from './veil-device';
+export type { VeilDeviceOptions } from './veil-device';

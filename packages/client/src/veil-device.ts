@@ -1,0 +1,205 @@
+// One Veil installation (a browser profile, or a test's fake IndexedDB): the facade the PWA and the
+// benchmarks use. `create` signs up and sets the device up from nothing — vault, keys, signed device
+// list, registration; `open` unlocks an existing one offline, and `signIn` re-binds a fresh relay
+// session to it by proving the device key. Everything else is the pieces it wires together.
+import {
+  createAccountIdentity,
+  concatBytes,
+  signDeviceList,
+  utf8,
+  type Argon2idParams,
+  type Primitives,
+} from '@veil/protocol';
+import { ContactBook } from './contacts/contact-book';
+import { KeyStore } from './keys/key-store';
+import type { ChatMessage } from './messaging/chat-message';
+import { EnvelopeCipher } from './messaging/envelope-cipher';
+import { Messenger, type MessengerEvent } from './messaging/messenger';
+import { Outbox } from './messaging/outbox';
+import { SessionStore } from './messaging/session-store';
+import { AccountApi } from './relay/account-api';
+import { relayOutboxTransport } from './relay/outbox-transport';
+import {
+  completeSecondFactor,
+  signIn,
+  signUp,
+  type KeyStretching,
+  type SignInResult,
+} from './relay/password-auth';
+import { RelayApi } from './relay/relay-api';
+import type { RelayHttp } from './relay/relay-http';
+import { MessageStore } from './store/message-store';
+import type { VeilDatabase } from './store/veil-database';
+import { VaultLock } from './vault/vault-lock';
+
+/** What the relay's device-claim signature covers (relay/src/keys/key-directory.ts). */
+const DEVICE_CLAIM_LABEL = 'veil-relay-device-claim-v1';
+/** The first device of an account; later devices (issue 6) take the next free id. */
+const FIRST_DEVICE_ID = 1;
+
+export interface VeilDeviceOptions {
+  readonly p: Primitives;
+  readonly db: VeilDatabase;
+  readonly http: RelayHttp;
+  /** Tests only: cheaper OPAQUE stretching and vault Argon2id. */
+  readonly keyStretching?: KeyStretching;
+  readonly vaultArgon2?: Argon2idParams;
+  readonly onEvent?: (event: MessengerEvent) => void;
+}
+
+export class VeilDevice {
+  readonly api: RelayApi;
+  readonly account: AccountApi;
+  readonly vault: VaultLock;
+  readonly keys: KeyStore;
+  readonly contacts: ContactBook;
+  readonly cipher: EnvelopeCipher;
+  readonly outbox: Outbox;
+  private messengerValue: Messenger | null = null;
+
+  private constructor(readonly options: VeilDeviceOptions) {
+    const { p, db, http } = options;
+    this.api = new RelayApi(http);
+    this.account = new AccountApi(http);
+    this.vault = new VaultLock(p, db, options.vaultArgon2);
+    this.keys = new KeyStore(p, db, this.vault);
+    this.contacts = new ContactBook(p, db, this.vault);
+    this.cipher = new EnvelopeCipher(p, this.keys, new SessionStore(db, this.vault), this.contacts);
+    this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
+      void this.messengerValue?.onOutboxEvent(event);
+    });
+    this.vault.onChange((state) => {
+      this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
+    });
+  }
+
+  /** The messenger of the unlocked vault. */
+  get messenger(): Messenger {
+    if (this.messengerValue === null) throw new Error('VeilDevice.messenger: the vault is locked');
+    return this.messengerValue;
+  }
+
+  private newMessenger(): Messenger {
+    return new Messenger({
+      p: this.options.p,
+      api: this.api,
+      cipher: this.cipher,
+      contacts: this.contacts,
+      outbox: this.outbox,
+      history: new MessageStore<ChatMessage>(this.options.db, this.vault.codec),
+      codec: this.vault.codec,
+      ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
+    });
+  }
+
+  /** Whether this profile already holds a Veil vault (then `open`, not `create`). */
+  static async exists(options: Pick<VeilDeviceOptions, 'p' | 'db'>): Promise<boolean> {
+    return new VaultLock(options.p, options.db).exists();
+  }
+
+  /**
+   * A new account and its first device: OPAQUE sign-up, then the vault (the same password wraps
+   * it), the account and device keys, a signed device list and the device's registration.
+   * `onProgress` names each step, for a visible progress indicator.
+   */
+  static async create(
+    options: VeilDeviceOptions & {
+      username: string;
+      password: string;
+      invite?: string;
+      deviceName?: string;
+      onProgress?: (step: 'account' | 'vault' | 'keys' | 'register') => void;
+    },
+  ): Promise<VeilDevice> {
+    const { p, http, username, password } = options;
+    options.onProgress?.('account');
+    await signUp(http, {
+      username,
+      password,
+      ...(options.invite === undefined ? {} : { invite: options.invite }),
+      ...(options.keyStretching === undefined ? {} : { keyStretching: options.keyStretching }),
+    });
+    const device = new VeilDevice(options);
+    options.onProgress?.('vault');
+    await device.vault.create(password);
+    options.onProgress?.('keys');
+    const account = createAccountIdentity(p, username.toLowerCase());
+    const upload = await device.keys.initialise({ account, deviceId: FIRST_DEVICE_ID });
+    const identity = await device.keys.identity();
+    const deviceList = signDeviceList(p, {
+      account,
+      counter: 1,
+      issuedAt: Date.now(),
+      devices: [
+        {
+          deviceId: FIRST_DEVICE_ID,
+          signingKey: identity.device.signing.publicKey,
+          identityKey: identity.device.identity.publicKey,
+          name: options.deviceName ?? 'This browser',
+        },
+      ],
+    });
+    options.onProgress?.('register');
+    await device.api.registerDevice({ certificate: identity.certificate, deviceList, upload });
+    return device;
+  }
+
+  /** Opens this profile's vault with the password: works offline (nothing asks the relay). */
+  static async open(options: VeilDeviceOptions & { password: string }): Promise<VeilDevice> {
+    const device = new VeilDevice(options);
+    await device.vault.unlockWithPassword(options.password);
+    await device.keys.load();
+    return device;
+  }
+
+  /** The account id this device belongs to (from its own keys; no network). */
+  async username(): Promise<string> {
+    return (await this.keys.identity()).account.accountId;
+  }
+
+  /**
+   * Signs in to the relay again with the password; when the account asks for a second factor,
+   * `secondFactor` supplies it. Then binds the new session to this device by signing the relay's
+   * challenge with the device key.
+   */
+  async signIn(
+    password: string,
+    secondFactor?: () => Promise<{ code: string } | { recoveryCode: string }>,
+  ): Promise<void> {
+    const username = await this.username();
+    const result: SignInResult = await signIn(this.options.http, {
+      username,
+      password,
+      ...(this.options.keyStretching === undefined
+        ? {}
+        : { keyStretching: this.options.keyStretching }),
+    });
+    if (result.status === 'second-factor') {
+      if (secondFactor === undefined)
+        throw new Error('VeilDevice.signIn: a second factor is needed');
+      await completeSecondFactor(this.options.http, {
+        pendingToken: result.pendingToken,
+        ...(await secondFactor()),
+      });
+    }
+    await this.claim();
+  }
+
+  /** Proves to the relay that this session runs on this device (signs its per-session challenge). */
+  async claim(): Promise<void> {
+    const identity = await this.keys.identity();
+    const challenge = await this.api.claimChallenge();
+    const signature = this.options.p.sign(
+      identity.device.signing.secretKey,
+      concatBytes(utf8(DEVICE_CLAIM_LABEL), challenge),
+    );
+    await this.api.claimDevice(identity.device.deviceId, signature);
+  }
+
+  /** Pins a contact's key from the directory (trust on first use) and accepts its device list. */
+  async addContact(username: string): Promise<void> {
+    const entry = await this.api.directory(username);
+    await this.contacts.observe(entry.username, entry.accountKey);
+    await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+  }
+}
