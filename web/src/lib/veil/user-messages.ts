@@ -1,0 +1,27 @@
+// Turns errors from the relay and the protocol into sentences for people. The codes are stable
+// (RELAY_ERR_* from the relay, ProtocolError codes from @veil/protocol); anything unknown keeps its
+// own message.
+import { RelayError } from '@veil/client';
+import { ProtocolError } from '@veil/protocol';
+
+const RELAY: Readonly<Record<string, string>> = {
+  NETWORK: 'The relay cannot be reached. Check the connection and try again.',
+  RELAY_ERR_USERNAME_TAKEN: 'That username is not available.',
+  RELAY_ERR_INVALID_CREDENTIALS: 'The username or password is not right.',
+  RELAY_ERR_REGISTRATION_CLOSED: 'This relay is not accepting new accounts.',
+  RELAY_ERR_INVITE: 'The invite code is not valid.',
+  RELAY_ERR_SECOND_FACTOR: 'The code is not right.',
+  RELAY_ERR_NO_SUCH_ACCOUNT: 'There is no such account, or it has not set up a device yet.',
+};
+
+const PROTOCOL: Readonly<Record<string, string>> = {
+  DECRYPT_FAILED: 'The password is not right.',
+  UNTRUSTED_IDENTITY:
+    "This contact's safety number changed. Review and acknowledge the change before sending.",
+};
+
+export function userMessage(error: unknown): string {
+  if (error instanceof RelayError) return RELAY[error.code] ?? error.message;
+  if (error instanceof ProtocolError) return PROTOCOL[error.code] ?? error.message;
+  return error instanceof Error ? error.message : String(error);
+}

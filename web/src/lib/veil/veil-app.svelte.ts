@@ -1,0 +1,198 @@
+// The app's one link to @veil/client: which device is open, the relay session, the socket, and a
+// `revision` counter that screens read so they reload after anything changed (a message arrived, a
+// mark moved). Screens call these methods and render; all protocol work happens in @veil/client.
+import {
+  RelayError,
+  RelayHttp,
+  RelaySocket,
+  VeilDatabase,
+  VeilDevice,
+  type MessengerEvent,
+  type SocketState,
+} from '@veil/client';
+import { fromBase64Url, loadPrimitives, type Primitives } from '@veil/protocol';
+import { connection } from '$lib/state/connection.svelte';
+
+/** One profile, one Veil: the IndexedDB database every screen shares. */
+const DATABASE_NAME = 'veil';
+const CURSOR_KEY = 'mailbox-cursor';
+
+export type CreateStep = 'account' | 'vault' | 'keys' | 'register';
+
+class VeilApp {
+  device = $state.raw<VeilDevice | null>(null);
+  username = $state<string | null>(null);
+  /** Bumped after every change a screen may show. */
+  revision = $state(0);
+  /** Contacts whose key changed: sending to them waits for an acknowledgement. */
+  keyChanges = $state<string[]>([]);
+
+  private primitives: Promise<Primitives> | null = null;
+  private socket: RelaySocket | null = null;
+  private readonly db = new VeilDatabase(DATABASE_NAME);
+  private readonly http = new RelayHttp({ baseUrl: '' });
+
+  private p(): Promise<Primitives> {
+    this.primitives ??= loadPrimitives();
+    return this.primitives;
+  }
+
+  /** Whether this browser already holds a Veil vault (then it is unlocked, not created). */
+  async hasVault(): Promise<boolean> {
+    return VeilDevice.exists({ p: await this.p(), db: this.db });
+  }
+
+  async create(options: {
+    username: string;
+    password: string;
+    invite?: string;
+    onProgress: (step: CreateStep) => void;
+  }): Promise<void> {
+    const p = await this.p();
+    // Ask the browser not to evict the keys under storage pressure (a best effort; it may say no).
+    void navigator.storage.persist().catch(() => false);
+    const device = await VeilDevice.create({
+      p,
+      db: this.db,
+      http: this.http,
+      username: options.username,
+      password: options.password,
+      ...(options.invite ? { invite: options.invite } : {}),
+      deviceName: deviceName(),
+      onProgress: options.onProgress,
+      onEvent: (event) => this.onEvent(event),
+    });
+    await this.opened(device);
+  }
+
+  /**
+   * Opens the vault with the password (offline too), then makes sure the relay session belongs to
+   * this device: signing in again when it expired. `secondFactor` is asked only when needed.
+   */
+  async unlock(
+    password: string,
+    secondFactor?: () => Promise<{ code: string } | { recoveryCode: string }>,
+  ): Promise<void> {
+    const p = await this.p();
+    const device = await VeilDevice.open({
+      p,
+      db: this.db,
+      http: this.http,
+      password,
+      onEvent: (event) => this.onEvent(event),
+    });
+    await this.opened(device);
+    try {
+      await device.api.prekeyCount();
+    } catch (error) {
+      if (!(error instanceof RelayError) || error.network) return; // offline: history still opens
+      if (error.code === 'RELAY_ERR_DEVICE_NOT_BOUND') await device.claim();
+      else if (error.status === 401) await device.signIn(password, secondFactor);
+      else throw error;
+      this.startSocket();
+    }
+  }
+
+  lock(): void {
+    this.socket?.stop();
+    this.socket = null;
+    this.device?.vault.lock();
+    this.device = null;
+    connection.status = navigator.onLine ? 'disconnected' : 'offline';
+  }
+
+  async addContact(username: string): Promise<void> {
+    await this.required().addContact(username.trim().toLowerCase());
+    this.revision++;
+  }
+
+  async send(peer: string, text: string): Promise<void> {
+    await this.required().messenger.sendText(peer, text);
+    this.revision++;
+  }
+
+  required(): VeilDevice {
+    if (this.device === null) throw new Error('Veil is locked');
+    return this.device;
+  }
+
+  private async opened(device: VeilDevice): Promise<void> {
+    this.device = device;
+    this.username = await device.username();
+    this.revision++;
+    this.startSocket();
+  }
+
+  private startSocket(): void {
+    const device = this.device;
+    if (device === null) return;
+    this.socket?.stop();
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/socket`;
+    const socket = new RelaySocket({
+      url,
+      open: (socketUrl) => new WebSocket(socketUrl),
+      cursor: {
+        get: async () => ((await this.db.meta.get(CURSOR_KEY))?.value as number | undefined) ?? 0,
+        set: async (seq) => {
+          await this.db.meta.put({ key: CURSOR_KEY, value: seq });
+        },
+      },
+      onEnvelope: (frame) => device.messenger.receive(fromBase64Url(frame.body)),
+      onReady: () => {
+        void device.outbox.flush({ force: true });
+      },
+      onState: (state) => {
+        connection.status = statusOf(state);
+      },
+    });
+    this.socket = socket;
+    socket.start();
+  }
+
+  /** The browser came back online: reconnect now instead of waiting out the backoff. */
+  private readonly onOnline = (): void => {
+    this.socket?.reconnectNow();
+    void this.device?.outbox.flush({ force: true });
+  };
+
+  /** Follows the browser's `online` event; returns the function that stops following. */
+  watchBrowser(target: Window): () => void {
+    target.addEventListener('online', this.onOnline);
+    return () => target.removeEventListener('online', this.onOnline);
+  }
+
+  private onEvent(event: MessengerEvent): void {
+    if (event.type === 'key-changed' && !this.keyChanges.includes(event.peer)) {
+      this.keyChanges = [...this.keyChanges, event.peer];
+    }
+    this.revision++;
+  }
+}
+
+function statusOf(state: SocketState): typeof connection.status {
+  switch (state) {
+    case 'open':
+      return 'connected';
+    case 'connecting':
+      return 'connecting';
+    default:
+      return navigator.onLine ? 'disconnected' : 'offline';
+  }
+}
+
+/** "Chrome on Linux"-style, for the device list; no fingerprinting detail. */
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : 'Linux';
+  return `Browser on ${os}`;
+}
+
+export const veil = new VeilApp();
