@@ -1,30 +1,15 @@
 // Two people, two browser profiles, one real relay: Alice and Bob create accounts (keys made in
 // the browser), add each other, and chat live both ways with delivered and read marks. A message
-// carrying HTML and script renders as literal text and runs nothing.
-import { expect, test, type Browser, type Page } from '@playwright/test';
-
-async function signUp(browser: Browser, username: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    throw new Error(`unexpected dialog: ${dialog.message()}`);
-  });
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(`${username} has a long passphrase`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  return page;
-}
-
-async function addContact(page: Page, username: string): Promise<void> {
-  await page.getByLabel('Add a contact by username').fill(username);
-  await page.getByRole('button', { name: 'Add' }).click();
-  await expect(page.getByText(`${username} added`)).toBeVisible();
-}
-
-const unique = (name: string) => `${name}-${Date.now().toString(36)}`;
+// carrying HTML and script renders as literal text and runs nothing. Afterwards neither browser's
+// IndexedDB holds a message text or the password in the clear.
+import { expect, test } from '@playwright/test';
+import {
+  addContact,
+  dumpIndexedDb,
+  passwordOf,
+  signUp,
+  uniqueName as unique,
+} from '../support/veil-page';
 
 test('two people chat live with delivered and read marks', async ({ browser }) => {
   test.setTimeout(90_000);
@@ -55,4 +40,16 @@ test('two people chat live with delivered and read marks', async ({ browser }) =
   const received = alice.getByRole('list', { name: 'Messages' }).getByRole('listitem').last();
   await expect(received).toContainText(payload, { timeout: 15_000 });
   await expect(alice.locator('.history img, .history script, .history b')).toHaveCount(0);
+
+  // At rest, both browsers hold only ciphertext: no message text, no password.
+  for (const [page, name] of [
+    [alice, aliceName],
+    [bob, bobName],
+  ] as const) {
+    const dump = await dumpIndexedDb(page);
+    expect(dump.length).toBeGreaterThan(1000);
+    for (const marker of ['Hello Bob', 'bold?', 'onerror', passwordOf(name)]) {
+      expect(dump, `${marker} in ${name}'s IndexedDB`).not.toContain(marker);
+    }
+  }
 });

@@ -1,0 +1,74 @@
+// What a person does in the PWA, as Playwright steps found by role and label.
+import { expect, type Browser, type Page } from '@playwright/test';
+
+export const passwordOf = (username: string): string => `${username} has a long passphrase`;
+
+export const uniqueName = (name: string): string => `${name}-${Date.now().toString(36)}`;
+
+export async function signUp(browser: Browser, username: string, baseURL?: string): Promise<Page> {
+  const context = await browser.newContext(baseURL === undefined ? {} : { baseURL });
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    throw new Error(`unexpected dialog: ${dialog.message()}`);
+  });
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(passwordOf(username));
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  return page;
+}
+
+export async function addContact(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Add a contact by username').fill(username);
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByText(`${username} added`)).toBeVisible();
+}
+
+export async function openChat(page: Page, username: string): Promise<void> {
+  await page.getByRole('link', { name: new RegExp(username) }).click();
+  await expect(page.getByRole('heading', { name: username })).toBeVisible();
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+export const messages = (page: Page) =>
+  page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+
+/**
+ * Every record of every object store of the page's `veil` IndexedDB database, as one string
+ * (byte arrays as Latin-1, so any plaintext stored in the clear would show up verbatim).
+ */
+export function dumpIndexedDb(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('veil');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
+    });
+    const parts: string[] = [];
+    const text = (value: unknown): string =>
+      JSON.stringify(value, (_key, inner: unknown) => {
+        if (inner instanceof ArrayBuffer) inner = new Uint8Array(inner);
+        if (ArrayBuffer.isView(inner)) {
+          const bytes = new Uint8Array(inner.buffer, inner.byteOffset, inner.byteLength);
+          return Array.from(bytes, (b) => String.fromCharCode(b)).join('');
+        }
+        return inner;
+      });
+    for (const name of Array.from(db.objectStoreNames)) {
+      const rows = await new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction(name).objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error ?? new Error('getAll failed'));
+      });
+      parts.push(`${name}: ${text(rows)}`);
+    }
+    db.close();
+    return parts.join('\n');
+  });
+}
