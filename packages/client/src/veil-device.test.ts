@@ -70,4 +70,39 @@ describe('VeilDevice', () => {
     aliceSocket.stop();
     bobSocket.stop();
   });
+
+  it('blocks sending after a contact key change until it is acknowledged, then reaches the new key', async () => {
+    const alice = await newTestDevice(p, relay, 'alice');
+    const oldBob = await newTestDevice(p, relay, 'bob');
+    await alice.addContact('bob');
+    const before = await alice.safetyNumber('bob');
+    expect(before.groups).toHaveLength(12);
+    await alice.setVerified('bob', true);
+    await alice.messenger.sendText('bob', 'to the old bob');
+
+    // Bob deletes his account and someone signs up with the name again: a new identity key.
+    await oldBob.account.deleteAccount(
+      await oldBob.account.reauthWithPassword('bob password', TEST_STRETCHING),
+    );
+    const newBob = await newTestDevice(p, relay, 'bob');
+    expect(await alice.refreshContact('bob')).toBe('changed');
+    const contact = await alice.contacts.get('bob');
+    expect(contact?.pendingKeyChange).not.toBeNull();
+    expect(contact?.verified).toBe(false);
+    await expect(alice.messenger.sendText('bob', 'blocked')).rejects.toMatchObject({
+      code: 'UNTRUSTED_IDENTITY',
+    });
+
+    await alice.acknowledgeKeyChange('bob');
+    expect((await alice.safetyNumber('bob')).groups).not.toEqual(before.groups);
+    await alice.messenger.sendText('bob', 'to the new bob');
+    const socket = newBob.connect();
+    await until(
+      async () => (await newBob.messenger.history('alice', { limit: 10 })).length === 1,
+      'the new bob gets it',
+    );
+    const got = await newBob.messenger.history('alice', { limit: 10 });
+    expect(got.map((m) => m.value.text)).toEqual(['to the new bob']);
+    socket.stop();
+  });
 });

@@ -4,6 +4,9 @@
 // session to it by proving the device key. Everything else is the pieces it wires together.
 import {
   createAccountIdentity,
+  decodeDeviceList,
+  safetyNumber,
+  safetyNumberQr,
   concatBytes,
   signDeviceList,
   utf8,
@@ -54,6 +57,7 @@ export class VeilDevice {
   readonly keys: KeyStore;
   readonly contacts: ContactBook;
   readonly cipher: EnvelopeCipher;
+  readonly sessions: SessionStore;
   readonly outbox: Outbox;
   private messengerValue: Messenger | null = null;
 
@@ -64,7 +68,8 @@ export class VeilDevice {
     this.vault = new VaultLock(p, db, options.vaultArgon2);
     this.keys = new KeyStore(p, db, this.vault);
     this.contacts = new ContactBook(p, db, this.vault);
-    this.cipher = new EnvelopeCipher(p, this.keys, new SessionStore(db, this.vault), this.contacts);
+    this.sessions = new SessionStore(db, this.vault);
+    this.cipher = new EnvelopeCipher(p, this.keys, this.sessions, this.contacts);
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
     });
@@ -194,6 +199,56 @@ export class VeilDevice {
       concatBytes(utf8(DEVICE_CLAIM_LABEL), challenge),
     );
     await this.api.claimDevice(identity.device.deviceId, signature);
+  }
+
+  /**
+   * The safety number both sides display for `peer` (60 digits in 12 groups), and the QR payload
+   * this device shows, computed from the keys pinned here — never from what the relay says now.
+   */
+  async safetyNumber(peer: string): Promise<{ groups: readonly string[]; qr: Uint8Array }> {
+    const contact = await this.contacts.get(peer);
+    if (contact === undefined) throw new Error(`VeilDevice.safetyNumber: no contact ${peer}`);
+    const { account } = await this.keys.identity();
+    const local = { accountId: account.accountId, accountKey: account.accountKey };
+    const remote = { accountId: contact.accountId, accountKey: contact.accountKey };
+    return {
+      groups: safetyNumber(this.options.p, { local, remote }).groups,
+      qr: safetyNumberQr(this.options.p, { local, remote }),
+    };
+  }
+
+  async setVerified(peer: string, verified: boolean): Promise<void> {
+    await this.contacts.update(peer, (contact) => ({ ...contact, verified }));
+  }
+
+  /**
+   * The user saw the key-change warning and accepts the new key: it becomes the pinned one
+   * (unverified), sessions with the old identity's devices are dropped, and the device list signed
+   * by the new key is fetched.
+   */
+  async acknowledgeKeyChange(peer: string): Promise<void> {
+    const before = await this.contacts.get(peer);
+    // Sessions with the old identity's devices are worthless now: the next message starts afresh.
+    if (before?.deviceList != null) {
+      for (const { deviceId } of decodeDeviceList(before.deviceList).devices) {
+        await this.sessions.delete({ accountId: peer, deviceId });
+      }
+    }
+    await this.contacts.acknowledgeKeyChange(peer);
+    const entry = await this.api.directory(peer);
+    await this.contacts.acceptDeviceList(peer, entry.deviceList);
+  }
+
+  /**
+   * Asks the directory for the contact's current key and device list. A different key is recorded
+   * as a pending change (sending blocks until acknowledged) and reported as 'changed'.
+   */
+  async refreshContact(peer: string): Promise<'same' | 'changed'> {
+    const entry = await this.api.directory(peer);
+    const { observation } = await this.contacts.observe(entry.username, entry.accountKey);
+    if (observation === 'changed' || observation === 'already-pending') return 'changed';
+    await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+    return 'same';
   }
 
   /** Pins a contact's key from the directory (trust on first use) and accepts its device list. */

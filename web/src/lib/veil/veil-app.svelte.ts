@@ -111,6 +111,26 @@ class VeilApp {
     this.revision++;
   }
 
+  async setVerified(peer: string, verified: boolean): Promise<void> {
+    await this.required().setVerified(peer, verified);
+    this.revision++;
+  }
+
+  async acknowledgeKeyChange(peer: string): Promise<void> {
+    await this.required().acknowledgeKeyChange(peer);
+    this.keyChanges = this.keyChanges.filter((name) => name !== peer);
+    this.revision++;
+  }
+
+  /** Checks the directory for a changed key (best effort: offline, the pinned key stays). */
+  async refreshContact(peer: string): Promise<void> {
+    try {
+      if ((await this.required().refreshContact(peer)) === 'changed') this.revision++;
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+    }
+  }
+
   required(): VeilDevice {
     if (this.device === null) throw new Error('Veil is locked');
     return this.device;
