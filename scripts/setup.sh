@@ -1,6 +1,6 @@
 #!/bin/sh
 # Prepares a machine for Veil: pnpm 10, the workspace's dependencies, the built PWA and, with
-# --browser, Debian's Chromium for the end-to-end tests. Safe to run again (only the build repeats).
+# --browser, Debian's Chromium (and oathtool) for the end-to-end tests. Safe to run again (only the build repeats).
 # Usage: sh scripts/setup.sh [--browser]
 set -eu
 
@@ -51,6 +51,13 @@ if [ "$browser" = yes ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     say "installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
+  fi
+  if [ -x /usr/bin/oathtool ]; then
+    say "oathtool is installed (the TOTP tests' second, independent code generator)"
+  else
+    say "installing Debian's oathtool: apt-get install -y oathtool"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool >/dev/null ||
+      say "oathtool could not be installed; the TOTP tests will use otplib alone"
   fi
 fi
 

@@ -5,6 +5,7 @@ import {
   RelayError,
   RelayHttp,
   RelaySocket,
+  signOut,
   VeilDatabase,
   VeilDevice,
   type MessengerEvent,
@@ -91,6 +92,13 @@ class VeilApp {
       else throw error;
       this.startSocket();
     }
+  }
+
+  /** Ends the relay session (its sockets close) and locks; the vault and history stay here. */
+  async logOut(): Promise<void> {
+    const device = this.device;
+    this.lock();
+    if (device !== null) await signOut(this.http);
   }
 
   lock(): void {
