@@ -11,12 +11,16 @@ export type {
 export { RowCodec } from './store/row-codec';
 export { MessageStore } from './store/message-store';
 export type { StoredMessage } from './store/message-store';
+export { ConversationStore } from './store/conversation-store';
+export type { ConversationState } from './store/conversation-store';
 export { VaultLock } from './vault/vault-lock';
 export type { VaultWraps, VaultListener } from './vault/vault-lock';
 export { IdleLock } from './vault/idle-lock';
 export type { IdleClock } from './vault/idle-lock';
 export * from './contacts/contact';
 export { ContactBook } from './contacts/contact-book';
+export { ContactError } from './contacts/contact-error';
+export type { ContactErrorCode } from './contacts/contact-error';
 export { KeyStore } from './keys/key-store';
 export type { PrekeyUpload } from './keys/key-store';
 export { SessionStore } from './messaging/session-store';
@@ -47,7 +51,7 @@ export { signUp, signIn, completeSecondFactor, signOut } from './relay/password-
 export type { KeyStretching, PasswordResult, SignInResult } from './relay/password-auth';
 export { relayOutboxTransport } from './relay/outbox-transport';
 export { Messenger } from './messaging/messenger';
-export type { MessengerDeps, MessengerEvent } from './messaging/messenger';
+export type { ConversationSummary, MessengerDeps, MessengerEvent } from './messaging/messenger';
 export { advanceMark, messageIdHex } from './messaging/chat-message';
 export type { ChatMessage, DeliveryMark } from './messaging/chat-message';
 export { AccountApi } from './relay/account-api';

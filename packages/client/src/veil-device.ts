@@ -31,6 +31,7 @@ import {
 } from './relay/password-auth';
 import { RelayApi } from './relay/relay-api';
 import type { RelayHttp } from './relay/relay-http';
+import { ConversationStore } from './store/conversation-store';
 import { MessageStore } from './store/message-store';
 import type { VeilDatabase } from './store/veil-database';
 import { VaultLock } from './vault/vault-lock';
@@ -92,6 +93,7 @@ export class VeilDevice {
       contacts: this.contacts,
       outbox: this.outbox,
       history: new MessageStore<ChatMessage>(this.options.db, this.vault.codec),
+      conversations: new ConversationStore(this.options.db, this.vault.codec),
       codec: this.vault.codec,
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
     });
@@ -256,5 +258,33 @@ export class VeilDevice {
     const entry = await this.api.directory(username);
     await this.contacts.observe(entry.username, entry.accountKey);
     await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+  }
+
+  // — contacts: block, mute, remove
+
+  async setBlocked(peer: string, blocked: boolean): Promise<void> {
+    await this.contacts.setBlocked(peer, blocked);
+  }
+
+  async setMuted(peer: string, muted: boolean): Promise<void> {
+    await this.contacts.setMuted(peer, muted);
+  }
+
+  /**
+   * Forgets a contact on this device: its ratchet sessions, the whole conversation history and the
+   * contact row (last, so a failure half-way leaves it listed and the removal can be retried). The
+   * contact is not told; if they write again they arrive as a new, unverified contact.
+   */
+  async removeContact(peer: string): Promise<void> {
+    const contact = await this.contacts.get(peer);
+    if (contact === undefined) return;
+    // Sessions are keyed by device; the last accepted device list names every device we talk to.
+    if (contact.deviceList !== null) {
+      for (const { deviceId } of decodeDeviceList(contact.deviceList).devices) {
+        await this.sessions.delete({ accountId: peer, deviceId });
+      }
+    }
+    await this.messenger.forget(peer);
+    await this.contacts.remove(peer);
   }
 }

@@ -83,6 +83,22 @@ describe('contact book', () => {
     expect(accountPublic(carol).accountId).toBe('carol');
   });
 
+  it('keeps blocked and muted flags, and blocked refuses sending', async () => {
+    const dave = createAccountIdentity(p, 'dave');
+    await book.observe('dave', dave.accountKey);
+    const blocked = await book.setBlocked('dave', true);
+    expect(canSendTo(blocked)).toBe(false);
+    await book.setMuted('dave', true);
+    expect(await book.get('dave')).toMatchObject({ blocked: true, muted: true });
+    await book.setBlocked('dave', false);
+    await book.setMuted('dave', false);
+    const restored = (await book.get('dave'))!;
+    expect(restored).toMatchObject({ blocked: false, muted: false });
+    expect(canSendTo(restored)).toBe(true);
+    await book.remove('dave');
+    expect(await book.get('dave')).toBeUndefined();
+  });
+
   it('stores contacts encrypted', async () => {
     const raw = await db.contacts.toArray();
     expect(raw.length).toBeGreaterThan(0);

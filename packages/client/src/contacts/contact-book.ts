@@ -72,6 +72,16 @@ export class ContactBook {
     return next;
   }
 
+  /** Blocked: nothing they send is kept or answered, and nothing is sent to them. */
+  setBlocked(accountId: string, blocked: boolean): Promise<Contact> {
+    return this.update(accountId, (contact) => ({ ...contact, blocked }));
+  }
+
+  /** Muted: messages are kept and counted but raise no notification (issue 5 reads the flag). */
+  setMuted(accountId: string, muted: boolean): Promise<Contact> {
+    return this.update(accountId, (contact) => ({ ...contact, muted }));
+  }
+
   acknowledgeKeyChange(accountId: string): Promise<Contact> {
     return this.update(accountId, acknowledgeKeyChange);
   }

@@ -2,7 +2,9 @@
 // device of the contact's verified device list (EnvelopeCipher), queued in the outbox and stored in
 // the history; an incoming envelope is opened, its content applied (a text stored and answered with
 // a delivery receipt, a receipt advancing marks), and anything forged or replayed is dropped — so a
-// hostile sender can never wedge the mailbox.
+// hostile sender can never wedge the mailbox. Everything from a blocked contact is dropped too, after
+// decryption (so the ratchet keeps step for when they are unblocked) and without a receipt; the
+// envelope still counts as handled, so the relay deletes it.
 import {
   decodeContent,
   decodeDeviceList,
@@ -12,10 +14,12 @@ import {
   type Content,
   type Primitives,
 } from '@veil/protocol';
-import { canSendTo } from '../contacts/contact';
+import { canSendTo, type Contact } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
+import { ContactError } from '../contacts/contact-error';
 import type { RelayApi } from '../relay/relay-api';
-import type { MessageStore } from '../store/message-store';
+import type { ConversationStore } from '../store/conversation-store';
+import type { MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
 import type { EnvelopeCipher } from './envelope-cipher';
@@ -36,10 +40,23 @@ export interface MessengerDeps {
   readonly contacts: ContactBook;
   readonly outbox: Outbox;
   readonly history: MessageStore<ChatMessage>;
+  readonly conversations: ConversationStore;
   readonly codec: RowCodec;
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
 }
+
+/** One row of the conversation list: what it shows without opening the conversation. */
+export interface ConversationSummary {
+  readonly contact: Contact;
+  readonly last: ChatMessage | undefined;
+  readonly unread: number;
+  /** When the conversation last changed on this device (ms), for sorting the list. */
+  readonly lastActivity: number;
+}
+
+/** How far back `markSeen` and a rebuilt unread count look for unseen messages. */
+const UNSEEN_SCAN_PAGE = 200;
 
 /** Codes that mean "already handled": a redelivery after a crash, or a relay replaying. */
 const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
@@ -68,13 +85,24 @@ export class Messenger {
     return this.deps.history.page(this.conversationId(peer), options);
   }
 
+  /** Every message from `fromSeq` on, oldest first: what a view re-reads after a change. */
+  historySince(peer: string, fromSeq: number) {
+    return this.deps.history.since(this.conversationId(peer), fromSeq);
+  }
+
   /** Encrypts `text` for every device the contact's verified list names, stores and queues it. */
   async sendText(peer: string, text: string): Promise<ChatMessage> {
     const contact = await this.deps.contacts.get(peer);
-    if (contact === undefined || !canSendTo(contact) || contact.deviceList === null) {
+    if (contact === undefined || contact.deviceList === null) {
+      throw new ContactError('NO_CONTACT', 'Messenger.sendText: not a contact');
+    }
+    if (contact.blocked) {
+      throw new ContactError('BLOCKED', 'Messenger.sendText: the contact is blocked');
+    }
+    if (!canSendTo(contact)) {
       throw new ProtocolError(
         'UNTRUSTED_IDENTITY',
-        'Messenger.sendText: not a contact, blocked, or a key change waits to be acknowledged',
+        'Messenger.sendText: a key change waits to be acknowledged',
       );
     }
     const messageId = this.deps.p.randomBytes(16);
@@ -105,10 +133,19 @@ export class Messenger {
 
   /** Sends read receipts for every incoming message of `peer` not yet marked seen. */
   async markSeen(peer: string): Promise<void> {
-    const page = await this.history(peer, { limit: 200 });
-    const unseen = page.filter((m) => m.value.direction === 'in' && !m.value.seen);
-    if (unseen.length === 0) return;
+    const conversationId = this.conversationId(peer);
+    const state = await this.deps.conversations.get(conversationId);
+    if (state !== undefined && state.unread === 0) return; // the common case costs one row
+    const expected = state?.unread ?? Number.POSITIVE_INFINITY;
+    const unseen = await this.unseen(peer, expected);
     for (const row of unseen) await this.deps.history.update(row.id, { ...row.value, seen: true });
+    // Subtract what was marked rather than writing zero, so a message that arrived meanwhile stays
+    // unread; finding fewer than counted (or no count yet) means the count was off: it restarts at 0.
+    await this.deps.conversations.addUnread(
+      conversationId,
+      unseen.length < expected ? Number.NEGATIVE_INFINITY : -unseen.length,
+    );
+    if (unseen.length === 0) return;
     const contact = await this.deps.contacts.get(peer);
     if (contact?.deviceList == null || !canSendTo(contact)) return;
     const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
@@ -119,6 +156,71 @@ export class Messenger {
       kind: 'read',
       targets: unseen.map((m) => fromHex(m.value.id)),
     });
+  }
+
+  /**
+   * The newest unseen incoming messages, reading pages backwards until `expected` are found (unseen
+   * ones sit at the end of the history) or a page holds none.
+   */
+  private async unseen(peer: string, expected: number): Promise<StoredMessage<ChatMessage>[]> {
+    const found: StoredMessage<ChatMessage>[] = [];
+    let beforeSeq: number | undefined;
+    while (found.length < expected) {
+      const page = await this.history(peer, {
+        limit: UNSEEN_SCAN_PAGE,
+        ...(beforeSeq === undefined ? {} : { beforeSeq }),
+      });
+      const inPage = page.filter((m) => m.value.direction === 'in' && !m.value.seen);
+      found.unshift(...inPage);
+      if (inPage.length === 0 || page.length < UNSEEN_SCAN_PAGE) break;
+      beforeSeq = page[0]!.seq;
+    }
+    return found;
+  }
+
+  /** What the conversation list shows for `contact`: the newest message and the unread count. */
+  async summary(contact: Contact): Promise<ConversationSummary> {
+    const conversationId = this.conversationId(contact.accountId);
+    const last = (await this.deps.history.last(conversationId))?.value;
+    let state = await this.deps.conversations.get(conversationId);
+    if (state === undefined) {
+      // History stored before unread counts were kept: count once, then keep the count.
+      const unread = (await this.unseen(contact.accountId, Number.POSITIVE_INFINITY)).length;
+      state = await this.deps.conversations.update(conversationId, (s) => ({ ...s, unread }));
+    }
+    return {
+      contact,
+      last,
+      unread: state.unread,
+      lastActivity: last?.storedAt ?? contact.addedAt,
+    };
+  }
+
+  /** Every contact's conversation, most recently active first. */
+  async conversations(): Promise<ConversationSummary[]> {
+    const contacts = await this.deps.contacts.list();
+    const summaries = await Promise.all(contacts.map((contact) => this.summary(contact)));
+    return summaries.sort(
+      (a, b) =>
+        b.lastActivity - a.lastActivity || a.contact.accountId.localeCompare(b.contact.accountId),
+    );
+  }
+
+  /** Removes one message from this device's history ("delete for me"); the peer keeps theirs. */
+  async deleteForMe(peer: string, messageId: string): Promise<void> {
+    const row = await this.deps.history.get(this.rowId(messageId));
+    if (row === undefined || row.value.peer !== peer) return;
+    await this.deps.history.delete(row.id);
+    if (row.value.direction === 'in' && !row.value.seen) {
+      await this.deps.conversations.addUnread(row.conversationId, -1);
+    }
+  }
+
+  /** Deletes the whole conversation with `peer` from this device (the contact is being removed). */
+  async forget(peer: string): Promise<void> {
+    const conversationId = this.conversationId(peer);
+    await this.deps.history.clear(conversationId);
+    await this.deps.conversations.delete(conversationId);
   }
 
   /** Applies the outbox's verdicts to the messages they carried. */
@@ -140,6 +242,7 @@ export class Messenger {
       throw error;
     }
     const peer = opened.sender.accountId;
+    if ((await this.deps.contacts.get(peer))?.blocked === true) return;
     if (opened.identityChanged) this.emit({ type: 'key-changed', peer });
     let content: Content;
     try {
@@ -165,6 +268,7 @@ export class Messenger {
         await this.deps.history.append(this.conversationId(peer), [
           { id: this.rowId(id), value: message },
         ]);
+        await this.deps.conversations.addUnread(this.conversationId(peer), 1);
         this.emit({ type: 'message', message });
         if (!opened.identityChanged) {
           await this.queue(peer, [opened.sender.deviceId], {

@@ -74,6 +74,26 @@ describe('message store', () => {
     await expect(store.get('m2')).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
   });
 
+  it('reads the newest message alone, the tail from a sequence on, and clears one conversation', async () => {
+    const database = open();
+    const store = new MessageStore<Text>(database, new RowCodec(p, createVaultKey(p)));
+    expect(await store.last('c1')).toBeUndefined();
+    await store.append(
+      'c1',
+      Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, value: { text: `message ${i}` } })),
+    );
+    await store.append('c2', [{ id: 'other', value: { text: 'elsewhere' } }]);
+    expect((await store.last('c1'))?.value.text).toBe('message 29');
+    expect((await store.since('c1', 28)).map((m) => m.value.text)).toEqual([
+      'message 27',
+      'message 28',
+      'message 29',
+    ]);
+    expect(await store.clear('c1')).toBe(30);
+    expect(await store.last('c1')).toBeUndefined();
+    expect(await store.count('c2')).toBe(1);
+  });
+
   it('updates in place and deletes', async () => {
     const store = new MessageStore<Text>(open(), new RowCodec(p, createVaultKey(p)));
     await store.append('c1', [{ id: 'm1', value: { text: 'draft' } }]);

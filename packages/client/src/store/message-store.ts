@@ -1,10 +1,11 @@
-// Conversation history: append in order, read pages backwards from the newest, delete for me.
+// Conversation history: append in order, read pages backwards from the newest, the newest message
+// alone (list previews), delete for me, and clear a conversation.
 // Each message is one encrypted row; the clear-text index is (conversationId, seq) where seq is a
 // local counter, so scrolling thousands of messages is an index range read with no decryption of
 // anything outside the page.
 import Dexie from 'dexie';
 import type { RowCodec } from './row-codec';
-import type { VeilDatabase } from './veil-database';
+import type { MessageRow, VeilDatabase } from './veil-database';
 
 export interface StoredMessage<T> {
   readonly id: string;
@@ -78,8 +79,40 @@ export class MessageStore<T> {
     }));
   }
 
+  /** The newest message of a conversation: one index read and one decryption, for list previews. */
+  async last(conversationId: string): Promise<StoredMessage<T> | undefined> {
+    const row = await this.range(conversationId, Dexie.minKey).last();
+    return row && this.decode(row);
+  }
+
+  /** Every message from `fromSeq` on, oldest first: refreshes the loaded tail of a view. */
+  async since(conversationId: string, fromSeq: number): Promise<StoredMessage<T>[]> {
+    const rows = await this.range(conversationId, fromSeq).toArray();
+    return rows.map((row) => this.decode(row));
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.messages.delete(id);
+  }
+
+  /** Deletes a whole conversation's history; returns how many messages went. */
+  async clear(conversationId: string): Promise<number> {
+    return this.range(conversationId, Dexie.minKey).delete();
+  }
+
+  private range(conversationId: string, fromSeq: number) {
+    return this.db.messages
+      .where('[conversationId+seq]')
+      .between([conversationId, fromSeq], [conversationId, Dexie.maxKey], true, true);
+  }
+
+  private decode(row: MessageRow): StoredMessage<T> {
+    return {
+      id: row.id,
+      conversationId: row.conversationId,
+      seq: row.seq,
+      value: this.codec.open('messages', row.id, row.body) as T,
+    };
   }
 
   async count(conversationId: string): Promise<number> {
