@@ -15,6 +15,8 @@ export { ConversationStore } from './store/conversation-store';
 export type { ConversationState } from './store/conversation-store';
 export { VaultLock } from './vault/vault-lock';
 export type { VaultWraps, VaultListener } from './vault/vault-lock';
+export { exportVaultBackup, restoreVaultBackup } from './vault/vault-backup';
+export type { VaultBackupOptions } from './vault/vault-backup';
 export { IdleLock } from './vault/idle-lock';
 export type { IdleClock } from './vault/idle-lock';
 export * from './contacts/contact';
@@ -49,6 +51,14 @@ export type {
 } from './relay/relay-socket';
 export { signUp, signIn, completeSecondFactor, signOut } from './relay/password-auth';
 export type { KeyStretching, PasswordResult, SignInResult } from './relay/password-auth';
+export {
+  evaluatePasskeyPrf,
+  PASSKEY_PRF_SALT,
+  PasskeyPrfUnsupportedError,
+  signInWithPasskey,
+  signUpWithPasskey,
+} from './relay/passkey-auth';
+export type { Ceremony, PasskeyAuthenticator, PasskeyFactor } from './relay/passkey-auth';
 export { relayOutboxTransport } from './relay/outbox-transport';
 export { Messenger } from './messaging/messenger';
 export type { ConversationSummary, MessengerDeps, MessengerEvent } from './messaging/messenger';
@@ -58,3 +68,11 @@ export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
 export { VeilDevice } from './veil-device';
 export type { VeilDeviceOptions } from './veil-device';
+export {
+  changePassword,
+  deleteAccount,
+  disableTotp,
+  freshProof,
+  newRecoveryCodes,
+} from './account-security';
+export type { StepUpFactor } from './account-security';

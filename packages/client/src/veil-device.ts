@@ -20,15 +20,26 @@ import { EnvelopeCipher } from './messaging/envelope-cipher';
 import { Messenger, type MessengerEvent } from './messaging/messenger';
 import { Outbox } from './messaging/outbox';
 import { SessionStore } from './messaging/session-store';
-import { AccountApi } from './relay/account-api';
+import { AccountApi, type StepUpProof } from './relay/account-api';
 import { relayOutboxTransport } from './relay/outbox-transport';
 import {
   completeSecondFactor,
   signIn,
+  signOut,
   signUp,
   type KeyStretching,
   type SignInResult,
 } from './relay/password-auth';
+import {
+  evaluatePasskeyPrf,
+  PASSKEY_PRF_SALT,
+  PasskeyPrfUnsupportedError,
+  prfOf,
+  signInWithPasskey,
+  signUpWithPasskey,
+  withoutExtensionResults,
+  type PasskeyAuthenticator,
+} from './relay/passkey-auth';
 import { RelayApi } from './relay/relay-api';
 import type { RelayHttp } from './relay/relay-http';
 import { ConversationStore } from './store/conversation-store';
@@ -118,7 +129,7 @@ export class VeilDevice {
       onProgress?: (step: 'account' | 'vault' | 'keys' | 'register') => void;
     },
   ): Promise<VeilDevice> {
-    const { p, http, username, password } = options;
+    const { http, username, password } = options;
     options.onProgress?.('account');
     await signUp(http, {
       username,
@@ -129,10 +140,52 @@ export class VeilDevice {
     const device = new VeilDevice(options);
     options.onProgress?.('vault');
     await device.vault.create(password);
+    await device.publishFirstDevice(username, options);
+    return device;
+  }
+
+  /**
+   * A new passkey-only account and its first device: the passkey is made (its PRF output wraps the
+   * vault key; there is no password), then the same keys and registration as `create`.
+   */
+  static async createWithPasskey(
+    options: VeilDeviceOptions & {
+      username: string;
+      authenticator: PasskeyAuthenticator;
+      invite?: string;
+      deviceName?: string;
+      onProgress?: (step: 'account' | 'vault' | 'keys' | 'register') => void;
+    },
+  ): Promise<VeilDevice> {
+    const { p, http, username } = options;
+    options.onProgress?.('account');
+    const factor = await signUpWithPasskey(http, options.authenticator, {
+      username,
+      ...(options.invite === undefined ? {} : { invite: options.invite }),
+      ...(options.deviceName === undefined ? {} : { name: options.deviceName }),
+      randomBytes: (n) => p.randomBytes(n),
+    });
+    const device = new VeilDevice(options);
+    options.onProgress?.('vault');
+    await device.vault.createWithPasskey(factor.credentialId, factor.prfSecret);
+    p.wipe(factor.prfSecret);
+    await device.publishFirstDevice(username, options);
+    return device;
+  }
+
+  /** Keys, signed device list and registration of an account's first device (vault unlocked). */
+  private async publishFirstDevice(
+    username: string,
+    options: {
+      deviceName?: string;
+      onProgress?: (step: 'account' | 'vault' | 'keys' | 'register') => void;
+    },
+  ): Promise<void> {
+    const { p } = this.options;
     options.onProgress?.('keys');
     const account = createAccountIdentity(p, username.toLowerCase());
-    const upload = await device.keys.initialise({ account, deviceId: FIRST_DEVICE_ID });
-    const identity = await device.keys.identity();
+    const upload = await this.keys.initialise({ account, deviceId: FIRST_DEVICE_ID });
+    const identity = await this.keys.identity();
     const deviceList = signDeviceList(p, {
       account,
       counter: 1,
@@ -147,8 +200,80 @@ export class VeilDevice {
       ],
     });
     options.onProgress?.('register');
-    await device.api.registerDevice({ certificate: identity.certificate, deviceList, upload });
+    await this.api.registerDevice({ certificate: identity.certificate, deviceList, upload });
+  }
+
+  /**
+   * Opens this profile's vault with one of its passkeys (offline too: the assertion is local and
+   * only its PRF output is used). Then `signInWithPasskey` if the relay session has expired.
+   */
+  static async openWithPasskey(
+    options: VeilDeviceOptions & { authenticator: PasskeyAuthenticator },
+  ): Promise<VeilDevice> {
+    const device = new VeilDevice(options);
+    const { passkeys } = await device.vault.factors();
+    const factor = await evaluatePasskeyPrf(options.authenticator, passkeys, (n) =>
+      options.p.randomBytes(n),
+    );
+    try {
+      await device.vault.unlockWithPasskey(factor.credentialId, factor.prfSecret);
+    } finally {
+      options.p.wipe(factor.prfSecret);
+    }
+    await device.keys.load();
     return device;
+  }
+
+  /**
+   * Signs in to the relay with a passkey alone and binds the session to this device. A passkey of
+   * another account (the browser offers all of this site's) is refused and its session ended.
+   */
+  async signInWithPasskey(authenticator: PasskeyAuthenticator): Promise<void> {
+    const signedIn = await signInWithPasskey(this.options.http, authenticator);
+    if (signedIn.prfSecret !== null) this.options.p.wipe(signedIn.prfSecret);
+    if (signedIn.reply.account.username !== (await this.username())) {
+      await signOut(this.options.http);
+      throw new Error('VeilDevice.signInWithPasskey: that passkey belongs to another account');
+    }
+    await this.claim();
+  }
+
+  /**
+   * Adds a passkey to the account (behind a fresh step-up proof) and, when its authenticator has
+   * PRF, lets it open the vault here. Returns whether it can unlock the vault.
+   */
+  async addPasskey(
+    authenticator: PasskeyAuthenticator,
+    proof: StepUpProof,
+    name?: string,
+  ): Promise<{ id: string; unlocksVault: boolean }> {
+    const { p } = this.options;
+    const { challengeId, options } = await this.account.passkeyCreationOptions(proof);
+    const created = await authenticator.create(options, PASSKEY_PRF_SALT);
+    const added = await this.account.addPasskey({
+      challengeId,
+      ...(name === undefined ? {} : { name }),
+      response: withoutExtensionResults(created.response),
+    });
+    try {
+      const factor = await prfOf(authenticator, created, (n) => p.randomBytes(n));
+      await this.vault.addPasskey(factor.credentialId, factor.prfSecret);
+      p.wipe(factor.prfSecret);
+      return { id: added.id, unlocksVault: true };
+    } catch (error) {
+      if (error instanceof PasskeyPrfUnsupportedError) return { id: added.id, unlocksVault: false };
+      throw error;
+    }
+  }
+
+  /** Removes a passkey from the account (step-up) and its vault wrap here. */
+  async removePasskey(id: string, proof: StepUpProof): Promise<void> {
+    const { password, passkeys } = await this.vault.factors();
+    if (!password && passkeys.length === 1 && passkeys[0] === id) {
+      throw new Error('VeilDevice.removePasskey: it is the only factor that opens this vault');
+    }
+    await this.account.removePasskey(id, proof);
+    await this.vault.removePasskey(id);
   }
 
   /** Opens this profile's vault with the password: works offline (nothing asks the relay). */

@@ -32,6 +32,8 @@ export const AccountSummarySchema = Type.Object(
   {
     username: Type.String({ minLength: 3, maxLength: 32 }),
     createdAt: Type.Integer({ minimum: 0 }),
+    /** False for a passkey-only account (no OPAQUE record): it signs in with a passkey alone. */
+    passwordSet: Type.Boolean(),
     totpEnabled: Type.Boolean(),
     passkeyCount: Type.Integer({ minimum: 0 }),
     recoveryCodesLeft: Type.Integer({ minimum: 0 }),
@@ -216,3 +218,29 @@ export const PasskeyLoginVerifyBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type PasskeyLoginVerifyBody = Static<typeof PasskeyLoginVerifyBodySchema>;
+
+/** Passkey-only sign-up, first step: a creation challenge for a username not yet taken. */
+export const PasskeySignupStartBodySchema = Type.Object(
+  { username: UsernameSchema, invite: Type.Optional(InviteCodeSchema) },
+  { additionalProperties: false },
+);
+export type PasskeySignupStartBody = Static<typeof PasskeySignupStartBodySchema>;
+
+export const PasskeySignupChallengeReplySchema = Type.Object(
+  { challengeId: WebauthnChallengeIdSchema, options: PasskeyCreationOptionsSchema },
+  { additionalProperties: false },
+);
+export type PasskeySignupChallengeReply = Static<typeof PasskeySignupChallengeReplySchema>;
+
+/** Second step: the new passkey; the account exists once it verifies. */
+export const PasskeySignupFinishBodySchema = Type.Object(
+  {
+    challengeId: WebauthnChallengeIdSchema,
+    username: UsernameSchema,
+    invite: Type.Optional(InviteCodeSchema),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    response: PasskeyAttestationSchema,
+  },
+  { additionalProperties: false },
+);
+export type PasskeySignupFinishBody = Static<typeof PasskeySignupFinishBodySchema>;

@@ -63,13 +63,15 @@ async function authServices(app: FastifyInstance, options: AuthServicesOptions):
     async summary(accountId) {
       const account = await app.db
         .selectFrom('accounts')
-        .select(['username', 'created_at', 'totp_enabled'])
+        .leftJoin('password_records', 'password_records.account_id', 'accounts.id')
+        .select(['username', 'created_at', 'totp_enabled', 'password_records.account_id as pw'])
         .where('id', '=', accountId)
         .executeTakeFirst();
       if (account === undefined) throw new RelayUnauthenticatedError();
       return {
         username: account.username,
         createdAt: account.created_at,
+        passwordSet: account.pw !== null,
         totpEnabled: account.totp_enabled === 1,
         passkeyCount: await passkeys.count(accountId),
         recoveryCodesLeft: await countRecoveryCodesLeft(app.db, accountId),

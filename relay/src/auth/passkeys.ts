@@ -1,6 +1,6 @@
 // Passkeys with @simplewebauthn/server: registration (user verification required, attestation
-// 'none', resident key required so the passkey can sign in by itself), discoverable sign-in and
-// re-authentication assertions. rpID and the accepted origins come from the relay's config.
+// 'none', resident key required so the passkey can sign in by itself) on an account or as the
+// account's only factor at sign-up, discoverable sign-in and re-authentication assertions. rpID and the accepted origins come from the relay's config.
 // A credential belongs to exactly one account; its signature counter is checked and stored in
 // the transaction that consumes the challenge, so a cloned authenticator or a replay shows up.
 import {
@@ -25,7 +25,13 @@ import {
   RelayPasskeyNotFoundError,
   RelayPasskeyRegistrationError,
 } from '../errors';
-import { newChallenge, storeChallenge, takeChallenge } from './webauthn-challenges';
+import { randomBytes } from 'node:crypto';
+import {
+  newChallenge,
+  storeChallenge,
+  takeChallenge,
+  takeSignupChallenge,
+} from './webauthn-challenges';
 
 export const RP_NAME = 'Veil';
 /** EdDSA, ES256, RS256: what platform authenticators and security keys actually use. */
@@ -37,7 +43,19 @@ export interface PasskeyConfig {
   readonly origins: readonly string[];
 }
 
-/** The WebAuthn user handle: the account id, 8 bytes big-endian (no personal data). */
+/** A verified new credential, not stored yet. */
+export interface NewPasskey {
+  readonly id: string;
+  readonly publicKey: Uint8Array;
+  readonly counter: number;
+  readonly transports: readonly string[] | undefined;
+  readonly backedUp: boolean;
+}
+
+/**
+ * The WebAuthn user handle of accounts made before migration 0003: the account id, 8 bytes
+ * big-endian. Newer accounts have a random 16-byte handle in `accounts.webauthn_user_id`.
+ */
 export function userHandle(accountId: number): Uint8Array {
   const bytes = new Uint8Array(8);
   new DataView(bytes.buffer).setBigUint64(0, BigInt(accountId));
@@ -79,7 +97,7 @@ export class Passkeys {
       rpName: RP_NAME,
       rpID: this.config.rpId,
       userName: account.username,
-      userID: userHandle(account.id) as Uint8Array<ArrayBuffer>,
+      userID: (await this.handleOf(account.id)) as Uint8Array<ArrayBuffer>,
       challenge: newChallenge(),
       attestationType: 'none',
       excludeCredentials: existing.map((row) => ({
@@ -110,11 +128,90 @@ export class Passkeys {
       accountId: options.accountId,
     });
     if (challenge === null) throw new RelayPasskeyRegistrationError();
+    const passkey = await this.verifyNew(challenge, options.response);
+    return this.store(this.db, { accountId: options.accountId, name: options.name, passkey });
+  }
+
+  /** Creation options for a passkey that will be a new account's only factor. */
+  async signupOptions(
+    username: string,
+  ): Promise<{ challengeId: string; options: PasskeyCreationOptions }> {
+    const handle = randomBytes(16);
+    const options = await generateRegistrationOptions({
+      rpName: RP_NAME,
+      rpID: this.config.rpId,
+      userName: username,
+      userID: handle,
+      challenge: newChallenge(),
+      attestationType: 'none',
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      supportedAlgorithmIDs: ALGORITHMS,
+    });
+    const challengeId = await storeChallenge(this.db, {
+      purpose: 'signup',
+      accountId: null,
+      challenge: options.challenge,
+      signup: { username, userHandle: handle },
+    });
+    return { challengeId, options: options as PasskeyCreationOptions };
+  }
+
+  /**
+   * Verifies a sign-up passkey against its challenge, which must have been issued for `username`.
+   * Returns what the caller stores (with `store`) in the transaction that creates the account.
+   */
+  async verifySignup(options: {
+    challengeId: string;
+    username: string;
+    response: PasskeyAttestation;
+  }): Promise<{ userHandle: Uint8Array; passkey: NewPasskey }> {
+    const taken = await takeSignupChallenge(this.db, options.challengeId);
+    if (taken === null || taken.signup.username !== options.username) {
+      throw new RelayPasskeyRegistrationError();
+    }
+    const passkey = await this.verifyNew(taken.challenge, options.response);
+    return { userHandle: taken.signup.userHandle, passkey };
+  }
+
+  /** Stores a verified credential on an account; a credential id already stored is refused. */
+  async store(
+    db: Kysely<Database>,
+    options: { accountId: number; name: string | undefined; passkey: NewPasskey },
+  ): Promise<PasskeySummary> {
+    const { passkey } = options;
+    const now = Date.now();
+    const summary: PasskeySummary = {
+      id: passkey.id,
+      name: options.name ?? DEFAULT_PASSKEY_NAME,
+      createdAt: now,
+      lastUsedAt: null,
+      backedUp: passkey.backedUp,
+    };
+    const inserted = await db
+      .insertInto('passkeys')
+      .values({
+        id: passkey.id,
+        account_id: options.accountId,
+        public_key: passkey.publicKey,
+        counter: passkey.counter,
+        transports: passkey.transports === undefined ? null : JSON.stringify(passkey.transports),
+        name: summary.name,
+        backed_up: passkey.backedUp ? 1 : 0,
+        created_at: now,
+        last_used_at: null,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows !== 1n) throw new RelayPasskeyExistsError();
+    return summary;
+  }
+
+  private async verifyNew(challenge: string, response: PasskeyAttestation): Promise<NewPasskey> {
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verified = await verifyRegistrationResponse({
         // Only the shape was checked at the route; the library checks every value.
-        response: options.response as RegistrationResponseJSON,
+        response: response as RegistrationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: [...this.config.origins],
         expectedRPID: this.config.rpId,
@@ -126,32 +223,22 @@ export class Passkeys {
     }
     if (!verified.verified) throw new RelayPasskeyRegistrationError();
     const { credential, credentialBackedUp } = verified.registrationInfo;
-    const now = Date.now();
-    const transports = options.response.response.transports ?? credential.transports;
-    const summary: PasskeySummary = {
+    return {
       id: credential.id,
-      name: options.name ?? DEFAULT_PASSKEY_NAME,
-      createdAt: now,
-      lastUsedAt: null,
+      publicKey: credential.publicKey,
+      counter: credential.counter,
+      transports: response.response.transports ?? credential.transports,
       backedUp: credentialBackedUp,
     };
-    const inserted = await this.db
-      .insertInto('passkeys')
-      .values({
-        id: credential.id,
-        account_id: options.accountId,
-        public_key: credential.publicKey,
-        counter: credential.counter,
-        transports: transports === undefined ? null : JSON.stringify(transports),
-        name: summary.name,
-        backed_up: credentialBackedUp ? 1 : 0,
-        created_at: now,
-        last_used_at: null,
-      })
-      .onConflict((conflict) => conflict.column('id').doNothing())
+  }
+
+  private async handleOf(accountId: number): Promise<Uint8Array> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select('webauthn_user_id')
+      .where('id', '=', accountId)
       .executeTakeFirst();
-    if (inserted.numInsertedOrUpdatedRows !== 1n) throw new RelayPasskeyExistsError();
-    return summary;
+    return row?.webauthn_user_id ?? userHandle(accountId);
   }
 
   /** Sign-in is discoverable (no allowCredentials); re-auth lists the account's own passkeys. */
@@ -208,7 +295,14 @@ export class Passkeys {
       const passkey = await trx
         .selectFrom('passkeys')
         .innerJoin('accounts', 'accounts.id', 'passkeys.account_id')
-        .select(['passkeys.id', 'passkeys.account_id', 'public_key', 'counter', 'transports'])
+        .select([
+          'passkeys.id',
+          'passkeys.account_id',
+          'public_key',
+          'counter',
+          'transports',
+          'accounts.webauthn_user_id',
+        ])
         .where('passkeys.id', '=', options.response.id)
         .where('accounts.status', '=', 'active')
         .executeTakeFirst();
@@ -216,7 +310,9 @@ export class Passkeys {
       // Another account's credential proves nothing about this one.
       if (accountId !== null && passkey.account_id !== accountId) return null;
       const handle = options.response.response.userHandle;
-      const expectedHandle = Buffer.from(userHandle(passkey.account_id)).toString('base64url');
+      const expectedHandle = Buffer.from(
+        passkey.webauthn_user_id ?? userHandle(passkey.account_id),
+      ).toString('base64url');
       if (handle !== undefined && handle !== '' && handle !== expectedHandle) return null;
       let newCounter: number;
       let backedUp: boolean;

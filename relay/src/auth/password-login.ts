@@ -47,12 +47,17 @@ export class PasswordLogin {
     const now = Date.now();
     const account = await this.db
       .selectFrom('accounts')
-      .select(['id', 'opaque_record', 'status', 'locked_until'])
+      .leftJoin('password_records', 'password_records.account_id', 'accounts.id')
+      .select(['accounts.id', 'password_records.opaque_record', 'status', 'locked_until'])
       .where('username', '=', options.username)
       .executeTakeFirst();
+    // A passkey-only account has no password: to a password guesser it is an unknown account.
     const genuine =
-      account !== undefined && account.status === 'active' && !isLocked(account.locked_until, now)
-        ? account
+      account !== undefined &&
+      account.opaque_record !== null &&
+      account.status === 'active' &&
+      !isLocked(account.locked_until, now)
+        ? { id: account.id, opaque_record: account.opaque_record }
         : null;
     const server = await opaqueServer();
     let started: { serverLoginState: string; loginResponse: string };

@@ -40,7 +40,7 @@ export const AUDIT_ALLOWLIST: Readonly<Record<string, Readonly<Record<string, Co
   accounts: {
     id: meta('internal account number (links the other tables)'),
     username: meta('username'),
-    opaque_record: { class: C.passwordVerifier, note: 'OPAQUE registration record' },
+    webauthn_user_id: { class: C.randomId, note: 'WebAuthn user handle (random)' },
     account_key: { class: C.publicKey, note: 'account identity public key', bytes: 32 },
     status: meta('active or disabled'),
     created_at: timestamp('when the account was made'),
@@ -51,6 +51,11 @@ export const AUDIT_ALLOWLIST: Readonly<Record<string, Readonly<Record<string, Co
     totp_last_step: meta('when the last TOTP code was used (30-second step)'),
     key_backup: { class: C.ciphertext, note: 'account-key backup, under the owner’s password' },
     key_backup_version: meta('how often the key backup changed'),
+  },
+  password_records: {
+    account_id: owner,
+    opaque_record: { class: C.passwordVerifier, note: 'OPAQUE registration record' },
+    updated_at: timestamp('when the password was set'),
   },
   recovery_codes: {
     id: meta('row number'),
@@ -72,9 +77,11 @@ export const AUDIT_ALLOWLIST: Readonly<Record<string, Readonly<Record<string, Co
   webauthn_challenges: {
     id: { class: C.randomId, note: 'challenge id' },
     account_id: owner,
-    purpose: meta('register, login or reauth'),
+    purpose: meta('register, signup, login or reauth'),
     challenge: { class: C.randomId, note: 'WebAuthn challenge (expires in minutes)' },
     expires_at: timestamp('challenge expiry'),
+    username: meta('signup only: the username asked for (expires in minutes)'),
+    user_handle: { class: C.randomId, note: 'signup only: the new account’s WebAuthn user handle' },
   },
   opaque_logins: {
     id: { class: C.randomId, note: 'sign-in attempt id' },

@@ -183,7 +183,10 @@ describe('veil-relay audit on a running relay', () => {
       expect(problemsOf(report)).toEqual([]);
       const accounts = report.tables.find((table) => table.table === 'accounts')!;
       expect(accounts.rows).toBe(1);
-      expect(accounts.columns.find((column) => column.column === 'opaque_record')?.sampled).toBe(1);
+      const passwords = report.tables.find((table) => table.table === 'password_records')!;
+      expect(passwords.columns.find((column) => column.column === 'opaque_record')?.sampled).toBe(
+        1,
+      );
     } finally {
       await relay.stop();
     }

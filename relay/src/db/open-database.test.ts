@@ -18,10 +18,7 @@ describe('openDatabase', () => {
     expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(opened.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     expect(opened.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    await opened.db
-      .insertInto('accounts')
-      .values({ username: 'alice', opaque_record: 'record', created_at: 1 })
-      .execute();
+    await opened.db.insertInto('accounts').values({ username: 'alice', created_at: 1 }).execute();
     await opened.close();
     const again = await openDatabase(dir);
     const accounts = await again.db.selectFrom('accounts').select('username').execute();
@@ -34,7 +31,7 @@ describe('openDatabase', () => {
     const db = opened.db;
     const { id } = await db
       .insertInto('accounts')
-      .values({ username: 'bob', opaque_record: 'r', created_at: 1 })
+      .values({ username: 'bob', created_at: 1 })
       .returning('id')
       .executeTakeFirstOrThrow();
     await db

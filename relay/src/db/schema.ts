@@ -9,8 +9,8 @@ export interface AccountsTable {
   id: Generated<number>;
   /** Lower-case, unique; also the protocol's account id. */
   username: string;
-  /** OPAQUE registration record (a password verifier that resists offline guessing without the server key). */
-  opaque_record: string;
+  /** Random WebAuthn user handle (16 bytes); null for accounts older than migration 0003. */
+  webauthn_user_id: Bytes | null;
   /** The account's Ed25519 identity public key, once a device has published it. */
   account_key: Bytes | null;
   status: ColumnType<
@@ -29,6 +29,14 @@ export interface AccountsTable {
   /** Account-key backup, encrypted by the client under its OPAQUE export key. */
   key_backup: Bytes | null;
   key_backup_version: ColumnType<number, number | undefined, number>;
+}
+
+/** The account's password, as OPAQUE knows it; passkey-only accounts have no row. */
+export interface PasswordRecordsTable {
+  account_id: number;
+  /** OPAQUE registration record (a password verifier that resists offline guessing without the server key). */
+  opaque_record: string;
+  updated_at: number;
 }
 
 export interface RecoveryCodesTable {
@@ -55,9 +63,12 @@ export interface PasskeysTable {
 export interface WebauthnChallengesTable {
   id: string;
   account_id: number | null;
-  purpose: 'register' | 'login' | 'reauth';
+  purpose: 'register' | 'signup' | 'login' | 'reauth';
   challenge: string;
   expires_at: number;
+  /** Signup only: the username and user handle the new account will get. */
+  username: string | null;
+  user_handle: Bytes | null;
 }
 
 export interface OpaqueLoginsTable {
@@ -200,6 +211,7 @@ export interface BlobsTable {
 
 export interface Database {
   accounts: AccountsTable;
+  password_records: PasswordRecordsTable;
   recovery_codes: RecoveryCodesTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;

@@ -18,7 +18,8 @@ const WRAPS_KEY = 'vault-wraps';
 
 /** Wrapped copies of the vault key; each opens with one factor. */
 export interface VaultWraps {
-  readonly password: Uint8Array;
+  /** Null for a passkey-only account, whose vault opens with a passkey's PRF output alone. */
+  readonly password: Uint8Array | null;
   /** By passkey credential id (base64url): the key wrapped under that passkey's PRF output. */
   readonly passkeys: Readonly<Record<string, Uint8Array>>;
 }
@@ -64,9 +65,31 @@ export class VaultLock {
     this.open(vaultKey);
   }
 
+  /** Creates the vault key on first use and wraps it with a passkey's PRF output only. */
+  async createWithPasskey(credentialId: string, prfSecret: Uint8Array): Promise<void> {
+    if (await this.exists())
+      throw new Error('VaultLock.createWithPasskey: a vault already exists on this device');
+    const vaultKey = createVaultKey(this.p);
+    const wraps: VaultWraps = {
+      password: null,
+      passkeys: {
+        [credentialId]: wrapVaultKeyWithSecret(this.p, { vaultKey, secret: prfSecret }),
+      },
+    };
+    await this.db.meta.put({ key: WRAPS_KEY, value: wraps });
+    this.open(vaultKey);
+  }
+
+  /** Which factors open this vault: the credential ids of its passkeys, and whether a password does. */
+  async factors(): Promise<{ password: boolean; passkeys: string[] }> {
+    const wraps = await this.wraps();
+    return { password: wraps.password !== null, passkeys: Object.keys(wraps.passkeys) };
+  }
+
   /** Unlocks with the password; DECRYPT_FAILED (from the protocol) when it is wrong. */
   async unlockWithPassword(password: string): Promise<void> {
     const wraps = await this.wraps();
+    if (wraps.password === null) throw new Error('VaultLock: this vault has no password');
     this.open(unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.password, password }));
   }
 

@@ -76,7 +76,6 @@ export async function seedAccount(
     .insertInto('accounts')
     .values({
       username: options.username,
-      opaque_record: randomBytes(192).toString('base64'),
       account_key: randomBytes(32),
       created_at: now - 86_400_000,
       key_backup: randomBytes(400),
@@ -84,6 +83,10 @@ export async function seedAccount(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await db
+    .insertInto('password_records')
+    .values({ account_id: id, opaque_record: randomBytes(192).toString('base64'), updated_at: now })
+    .execute();
   await db
     .updateTable('accounts')
     .set({ totp_secret: keys.seal(randomBytes(20), `totp:${id}`), totp_enabled: 1 })

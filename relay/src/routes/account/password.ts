@@ -68,13 +68,25 @@ export default async function passwordRoutes(fastify: FastifyInstance): Promise<
       }
       const { username } = await auth.summary(session.accountId);
       await app.db.transaction().execute(async (trx) => {
+        // An upsert: a passkey-only account sets its first password the same way.
+        const now = Date.now();
+        await trx
+          .insertInto('password_records')
+          .values({
+            account_id: session.accountId,
+            opaque_record: request.body.registrationRecord,
+            updated_at: now,
+          })
+          .onConflict((conflict) =>
+            conflict.column('account_id').doUpdateSet({
+              opaque_record: request.body.registrationRecord,
+              updated_at: now,
+            }),
+          )
+          .execute();
         await trx
           .updateTable('accounts')
-          .set({
-            opaque_record: request.body.registrationRecord,
-            failed_logins: 0,
-            locked_until: null,
-          })
+          .set({ failed_logins: 0, locked_until: null })
           .where('id', '=', session.accountId)
           .execute();
         await trx.deleteFrom('opaque_logins').where('username', '=', username).execute();

@@ -3,11 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import logoutRoutes from './logout';
 import passkeyAuthRoutes from './passkey-auth';
+import passkeySignupRoutes from './passkey-signup';
 import passwordAuthRoutes from './password-auth';
 import registerRoutes from './register';
 
 export default async function authRoutes(app: FastifyInstance): Promise<void> {
   await app.register(registerRoutes);
+  await app.register(passkeySignupRoutes);
   await app.register(passwordAuthRoutes);
   await app.register(passkeyAuthRoutes);
   await app.register(logoutRoutes);

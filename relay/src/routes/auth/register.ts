@@ -2,6 +2,7 @@
 // registration mode decides who may: anyone ('open'), holders of an invite code ('invite'), or
 // nobody ('closed'). A taken username is refused at the first step, so register/start cannot be
 // used to evaluate OPAQUE's OPRF on an existing account's key outside the login lockout.
+import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   ActivityKind,
@@ -15,11 +16,11 @@ import { opaqueServer } from '../../auth/opaque';
 import { BODY_LIMITS, RATE_LIMITS } from '../../auth/rate-limits';
 import { normalizeUsername } from '../../auth/usernames';
 import {
-  RelayInviteInvalidError,
-  RelayMalformedAuthError,
-  RelayRegistrationClosedError,
-  RelayUsernameTakenError,
-} from '../../errors';
+  checkRegistrationOpen,
+  insertAccount,
+  isUsernameTaken,
+} from '../../auth/registration-gate';
+import { RelayMalformedAuthError, RelayUsernameTakenError } from '../../errors';
 
 export default async function registerRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -29,22 +30,6 @@ export default async function registerRoutes(fastify: FastifyInstance): Promise<
     config: { rateLimit: RATE_LIMITS.signUp },
   };
 
-  const checkMode = async (invite: string | undefined): Promise<void> => {
-    if (auth.registration === 'closed') throw new RelayRegistrationClosedError();
-    if (auth.registration === 'invite') {
-      if (invite === undefined || !(await app.invites.isUsable(invite))) {
-        throw new RelayInviteInvalidError();
-      }
-    }
-  };
-
-  const isTaken = async (username: string): Promise<boolean> =>
-    (await app.db
-      .selectFrom('accounts')
-      .select('id')
-      .where('username', '=', username)
-      .executeTakeFirst()) !== undefined;
-
   app.post(
     '/api/v1/auth/register/start',
     {
@@ -52,9 +37,9 @@ export default async function registerRoutes(fastify: FastifyInstance): Promise<
       schema: { body: RegisterStartBodySchema, response: { 200: RegisterStartReplySchema } },
     },
     async (request) => {
-      await checkMode(request.body.invite);
+      await checkRegistrationOpen(app, request.body.invite);
       const username = normalizeUsername(request.body.username);
-      if (await isTaken(username)) throw new RelayUsernameTakenError();
+      if (await isUsernameTaken(app.db, username)) throw new RelayUsernameTakenError();
       const server = await opaqueServer();
       try {
         return server.createRegistrationResponse({
@@ -75,28 +60,25 @@ export default async function registerRoutes(fastify: FastifyInstance): Promise<
       schema: { body: RegisterFinishBodySchema, response: { 200: SignedInReplySchema } },
     },
     async (request, reply) => {
-      await checkMode(request.body.invite);
+      await checkRegistrationOpen(app, request.body.invite);
       const username = normalizeUsername(request.body.username);
       const accountId = await app.db.transaction().execute(async (trx) => {
-        // The invite use and the account commit together, or neither does.
-        if (auth.registration === 'invite') {
-          if (!(await app.invites.consume(trx, request.body.invite ?? ''))) {
-            throw new RelayInviteInvalidError();
-          }
-        }
-        const inserted = await trx
-          .insertInto('accounts')
+        // The invite use, the account and its password commit together, or none does.
+        const id = await insertAccount(app, trx, {
+          username,
+          invite: request.body.invite,
+          webauthnUserId: randomBytes(16),
+        });
+        await trx
+          .insertInto('password_records')
           .values({
-            username,
+            account_id: id,
             opaque_record: request.body.registrationRecord,
-            created_at: Date.now(),
+            updated_at: Date.now(),
           })
-          .onConflict((conflict) => conflict.column('username').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted === undefined) throw new RelayUsernameTakenError();
-        await app.activity.record(inserted.id, ActivityKind.accountCreated, null, { db: trx });
-        return inserted.id;
+          .execute();
+        await app.activity.record(id, ActivityKind.accountCreated, null, { db: trx });
+        return id;
       });
       await app.sessions.start(request, reply, { accountId, method: 'password' });
       return { status: 'signed-in' as const, account: await auth.summary(accountId) };
