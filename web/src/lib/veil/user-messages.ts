@@ -1,7 +1,7 @@
 // Turns errors from the relay and the protocol into sentences for people. The codes are stable
 // (RELAY_ERR_* from the relay, ProtocolError codes from @veil/protocol); anything unknown keeps its
 // own message.
-import { RelayError } from '@veil/client';
+import { ContactError, RelayError } from '@veil/client';
 import { ProtocolError } from '@veil/protocol';
 
 const RELAY: Readonly<Record<string, string>> = {
@@ -20,7 +20,13 @@ const PROTOCOL: Readonly<Record<string, string>> = {
     "This contact's safety number changed. Review and acknowledge the change before sending.",
 };
 
+const CONTACT: Readonly<Record<string, string>> = {
+  NO_CONTACT: 'This person is not in your contacts. Add them by username first.',
+  BLOCKED: 'You blocked this contact. Unblock them to send messages.',
+};
+
 export function userMessage(error: unknown): string {
+  if (error instanceof ContactError) return CONTACT[error.code] ?? error.message;
   if (error instanceof RelayError) return RELAY[error.code] ?? error.message;
   if (error instanceof ProtocolError) return PROTOCOL[error.code] ?? error.message;
   return error instanceof Error ? error.message : String(error);

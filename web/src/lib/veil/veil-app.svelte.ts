@@ -8,8 +8,11 @@ import {
   signOut,
   VeilDatabase,
   VeilDevice,
+  type ChatMessage,
+  type ConversationSummary,
   type MessengerEvent,
   type SocketState,
+  type StoredMessage,
 } from '@veil/client';
 import { fromBase64Url, loadPrimitives, type Primitives } from '@veil/protocol';
 import { connection } from '$lib/state/connection.svelte';
@@ -17,6 +20,8 @@ import { connection } from '$lib/state/connection.svelte';
 /** One profile, one Veil: the IndexedDB database every screen shares. */
 const DATABASE_NAME = 'veil';
 const CURSOR_KEY = 'mailbox-cursor';
+/** Messages per history page: a screenful or two, decrypted at a time. */
+export const HISTORY_PAGE = 50;
 
 export type CreateStep = 'account' | 'vault' | 'keys' | 'register';
 
@@ -138,6 +143,50 @@ class VeilApp {
       if (!(error instanceof RelayError)) throw error;
     }
   }
+
+  // — contacts and history (block, mute, remove, delete for me, the list and paged history)
+
+  /** Every conversation, most recently active first, with its preview and unread count. */
+  async conversations(): Promise<ConversationSummary[]> {
+    return this.required().messenger.conversations();
+  }
+
+  /** The `HISTORY_PAGE` messages before `beforeSeq` (the newest when omitted), oldest first. */
+  async historyPage(peer: string, beforeSeq?: number): Promise<StoredMessage<ChatMessage>[]> {
+    return this.required().messenger.history(peer, {
+      limit: HISTORY_PAGE,
+      ...(beforeSeq === undefined ? {} : { beforeSeq }),
+    });
+  }
+
+  /** Every message from `fromSeq` on: re-reads the part of a conversation a view has loaded. */
+  async historySince(peer: string, fromSeq: number): Promise<StoredMessage<ChatMessage>[]> {
+    return this.required().messenger.historySince(peer, fromSeq);
+  }
+
+  async setBlocked(peer: string, blocked: boolean): Promise<void> {
+    await this.required().setBlocked(peer, blocked);
+    this.revision++;
+  }
+
+  async setMuted(peer: string, muted: boolean): Promise<void> {
+    await this.required().setMuted(peer, muted);
+    this.revision++;
+  }
+
+  /** Deletes the contact, its sessions and the whole conversation from this browser. */
+  async removeContact(peer: string): Promise<void> {
+    await this.required().removeContact(peer);
+    this.keyChanges = this.keyChanges.filter((name) => name !== peer);
+    this.revision++;
+  }
+
+  async deleteForMe(peer: string, messageId: string): Promise<void> {
+    await this.required().messenger.deleteForMe(peer, messageId);
+    this.revision++;
+  }
+
+  // — end of contacts and history
 
   required(): VeilDevice {
     if (this.device === null) throw new Error('Veil is locked');

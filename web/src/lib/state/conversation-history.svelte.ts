@@ -1,0 +1,59 @@
+// The loaded part of one conversation: the newest page first, older pages prepended as the user
+// scrolls up, and the loaded tail re-read after each change (a message arrived, a mark moved). Only
+// loaded pages are decrypted and in the DOM, so a history of thousands costs what has been viewed.
+// Results are merged by sequence number, so a refresh and an older page racing each other agree.
+import type { ChatMessage, StoredMessage } from '@veil/client';
+import { HISTORY_PAGE, veil } from '$lib/veil/veil-app.svelte';
+
+/** How much of the loaded tail a refresh re-reads: marks and new messages land there. */
+const REFRESH_WINDOW = HISTORY_PAGE * 2;
+
+type Row = StoredMessage<ChatMessage>;
+
+export class ConversationHistory {
+  messages = $state.raw<readonly Row[]>([]);
+  /** False once the first message of the conversation is loaded. */
+  hasOlder = $state(true);
+  loadingOlder = $state(false);
+  /** The first page has been read (a view scrolls to the bottom once, then follows the user). */
+  loaded = $state(false);
+
+  constructor(readonly peer: string) {}
+
+  /** Re-reads the loaded tail (or the newest page the first time). */
+  async refresh(): Promise<void> {
+    const current = this.messages;
+    if (current.length === 0) {
+      const page = await veil.historyPage(this.peer);
+      this.messages = page;
+      this.hasOlder = page.length === HISTORY_PAGE;
+      this.loaded = true;
+      return;
+    }
+    const from = current[Math.max(0, current.length - REFRESH_WINDOW)]!.seq;
+    const tail = await veil.historySince(this.peer, from);
+    this.messages = [...this.messages.filter((m) => m.seq < from), ...tail];
+  }
+
+  /** Prepends the page before the oldest loaded message; returns whether anything was added. */
+  async loadOlder(): Promise<boolean> {
+    const oldest = this.messages[0];
+    if (this.loadingOlder || !this.hasOlder || oldest === undefined) return false;
+    this.loadingOlder = true;
+    try {
+      const page = await veil.historyPage(this.peer, oldest.seq);
+      this.hasOlder = page.length === HISTORY_PAGE;
+      const first = this.messages[0]?.seq ?? Number.POSITIVE_INFINITY;
+      const older = page.filter((m) => m.seq < first);
+      this.messages = [...older, ...this.messages];
+      return older.length > 0;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** Drops a message the user deleted, wherever it is in the loaded range. */
+  remove(id: string): void {
+    this.messages = this.messages.filter((m) => m.value.id !== id);
+  }
+}
