@@ -314,6 +314,8 @@ export class VeilDevice {
         ...(await secondFactor()),
       });
     }
+    // The relay accepted this password: a password change whose outcome was lost settles on it.
+    await this.vault.settlePassword(password);
     await this.claim();
   }
 

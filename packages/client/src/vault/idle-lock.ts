@@ -42,6 +42,18 @@ export class IdleLock {
     this.lastActivity = this.clock.now();
   }
 
+  /**
+   * Locks at once if the idle time has already passed. For a page coming back into view: browsers
+   * throttle timers in hidden tabs, so the scheduled lock may not have run yet.
+   */
+  check(): void {
+    if (this.handle === null) return;
+    if (this.clock.now() - this.lastActivity >= this.timeoutMs) {
+      this.stop();
+      this.lock();
+    }
+  }
+
   setTimeoutMs(timeoutMs: number): void {
     this.timeoutMs = timeoutMs;
     if (this.handle !== null) this.start();

@@ -107,4 +107,21 @@ describe('idle lock', () => {
     advance(10 * 60_000);
     expect(locked).toBe(2);
   });
+
+  it('check() locks at once when the idle time passed but the timer has not run (hidden tab)', () => {
+    let now = 0;
+    const clock: IdleClock = { now: () => now, setTimeout: () => 1, clearTimeout: () => {} };
+    let locked = 0;
+    const idle = new IdleLock(() => locked++, 60_000, clock);
+    idle.check();
+    expect(locked).toBe(0); // not started: nothing to lock
+    idle.start();
+    now = 59_000;
+    idle.check();
+    expect(locked).toBe(0);
+    now = 60_000;
+    idle.check();
+    idle.check();
+    expect(locked).toBe(1);
+  });
 });

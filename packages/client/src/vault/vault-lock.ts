@@ -22,6 +22,11 @@ export interface VaultWraps {
   readonly password: Uint8Array | null;
   /** By passkey credential id (base64url): the key wrapped under that passkey's PRF output. */
   readonly passkeys: Readonly<Record<string, Uint8Array>>;
+  /**
+   * During a password change only: the wrap under the new password, kept beside the old one until
+   * the relay has (or has not) accepted the new password. See `stagePassword`.
+   */
+  readonly stagedPassword?: Uint8Array;
 }
 
 export type VaultListener = (state: 'locked' | 'unlocked') => void;
@@ -90,7 +95,7 @@ export class VaultLock {
   async unlockWithPassword(password: string): Promise<void> {
     const wraps = await this.wraps();
     if (wraps.password === null) throw new Error('VaultLock: this vault has no password');
-    this.open(unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.password, password }));
+    this.open(this.unwrapPassword(wraps, password).vaultKey);
   }
 
   /** Unlocks with a passkey's PRF output (32 bytes) for the given credential. */
@@ -132,6 +137,54 @@ export class VaultLock {
     await this.db.meta.put({ key: WRAPS_KEY, value: { ...wraps, password } });
   }
 
+  /**
+   * First half of a password change: wraps the vault key under the new password *beside* the old
+   * wrap, so the vault opens with either while the relay's answer is outstanding. Then exactly one
+   * of `commitStagedPassword` (the relay took the new password), `dropStagedPassword` (it refused),
+   * or — when the answer was lost — `settlePassword` at the next relay sign-in.
+   */
+  async stagePassword(newPassword: string): Promise<void> {
+    const vaultKey = this.requireKey('stagePassword');
+    const wraps = await this.wraps();
+    const stagedPassword = wrapVaultKeyWithPassword(this.p, {
+      vaultKey,
+      password: newPassword,
+      ...this.paramsOption(),
+    });
+    await this.db.meta.put({ key: WRAPS_KEY, value: { ...wraps, stagedPassword } });
+  }
+
+  /** The new password is the relay's now: its wrap replaces the old one (one atomic row write). */
+  async commitStagedPassword(): Promise<void> {
+    const { stagedPassword, ...wraps } = await this.wraps();
+    if (stagedPassword === undefined) return;
+    await this.db.meta.put({ key: WRAPS_KEY, value: { ...wraps, password: stagedPassword } });
+  }
+
+  async dropStagedPassword(): Promise<void> {
+    const { stagedPassword, ...wraps } = await this.wraps();
+    if (stagedPassword === undefined) return;
+    await this.db.meta.put({ key: WRAPS_KEY, value: wraps });
+  }
+
+  /** Whether a password change is still waiting to be settled. */
+  async hasStagedPassword(): Promise<boolean> {
+    return (await this.wraps()).stagedPassword !== undefined;
+  }
+
+  /**
+   * After the relay accepted `password` at sign-in: whichever wrap it opens is the current one, so
+   * a change whose outcome was lost resolves to what the relay actually holds.
+   */
+  async settlePassword(password: string): Promise<void> {
+    const wraps = await this.wraps();
+    if (wraps.stagedPassword === undefined) return;
+    const { vaultKey, staged } = this.unwrapPassword(wraps, password);
+    this.p.wipe(vaultKey);
+    if (staged) await this.commitStagedPassword();
+    else await this.dropStagedPassword();
+  }
+
   lock(): void {
     if (this.vaultKey === null) return;
     this.p.wipe(this.vaultKey);
@@ -153,6 +206,25 @@ export class VaultLock {
     this.vaultKey = vaultKey;
     this.codecValue = new RowCodec(this.p, vaultKey);
     this.emit('unlocked');
+  }
+
+  /** Tries the current password wrap, then a staged one (a password change not yet settled). */
+  private unwrapPassword(
+    wraps: VaultWraps,
+    password: string,
+  ): { vaultKey: SecretKey; staged: boolean } {
+    try {
+      return {
+        vaultKey: unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.password, password }),
+        staged: false,
+      };
+    } catch (error) {
+      if (wraps.stagedPassword === undefined) throw error;
+      return {
+        vaultKey: unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.stagedPassword, password }),
+        staged: true,
+      };
+    }
   }
 
   private requireKey(context: string): SecretKey {
