@@ -1,5 +1,7 @@
 // The real relay as an operator runs it (tsx relay/src/server.ts), on 127.0.0.1 and a port chosen
 // here, with VEIL_ORIGIN to match (the relay refuses API calls and sockets from other origins).
+// Pages reach it as http://localhost:<port>: WebAuthn refuses an IP address as relying-party id,
+// and Chromium resolves `localhost` to the loopback itself (a secure context, like 127.0.0.1).
 // A test can stop it and start it again on the same port and data directory.
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
@@ -35,7 +37,7 @@ export async function startRelayProcess(options: {
       ...process.env,
       VEIL_HOST: '127.0.0.1',
       VEIL_PORT: String(options.port),
-      VEIL_ORIGIN: `http://127.0.0.1:${options.port}`,
+      VEIL_ORIGIN: `http://localhost:${options.port}`,
       VEIL_DATA_DIR: options.dataDir,
       VEIL_LOG_LEVEL: 'info',
     },
@@ -53,7 +55,7 @@ export async function startRelayProcess(options: {
       const url = LISTENING.exec(log)?.[1];
       if (url !== undefined) {
         clearTimeout(timer);
-        resolve(url);
+        resolve(url.replace('127.0.0.1', 'localhost'));
       }
     };
     relay.stdout.setEncoding('utf8').on('data', onOutput);

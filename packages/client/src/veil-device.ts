@@ -266,6 +266,17 @@ export class VeilDevice {
     }
   }
 
+  /** A fresh step-up proof from one of the account's passkeys (the relay lists them). */
+  async passkeyProof(authenticator: PasskeyAuthenticator): Promise<StepUpProof> {
+    const { challengeId, options } = await this.account.passkeyReauthOptions();
+    const asserted = await authenticator.get(options, PASSKEY_PRF_SALT);
+    if (asserted.prf !== null) this.options.p.wipe(asserted.prf);
+    return this.account.reauthWithPasskey({
+      challengeId,
+      response: withoutExtensionResults(asserted.response),
+    });
+  }
+
   /** Removes a passkey from the account (step-up) and its vault wrap here. */
   async removePasskey(id: string, proof: StepUpProof): Promise<void> {
     const { password, passkeys } = await this.vault.factors();

@@ -101,4 +101,31 @@ describe('outbox', () => {
     const raw = JSON.stringify(await db.outbox.toArray());
     expect(raw).not.toContain('bob');
   });
+
+  it('sends an entry enqueued while a flush is running, within that same flush', async () => {
+    const relay = fakeRelay();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const slow: OutboxTransport = {
+      async submit(envelope) {
+        if (first) {
+          first = false;
+          await gate;
+        }
+        await relay.transport.submit(envelope);
+      },
+    };
+    const outbox = new Outbox(p, db, vault, slow);
+    const recipients = [{ username: 'bob', deviceId: 1 }];
+    const a = await outbox.enqueue({ body: utf8('delivered receipt'), recipients });
+    const running = outbox.flush();
+    // While the first submit is in flight, another entry arrives and asks for a flush.
+    const b = await outbox.enqueue({ body: utf8('read receipt'), recipients });
+    const joined = outbox.flush();
+    release();
+    await Promise.all([running, joined]);
+    expect([...relay.stored.keys()]).toEqual([a, b]);
+    expect(await outbox.pending()).toEqual([]);
+  });
 });

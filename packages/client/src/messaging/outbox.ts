@@ -49,6 +49,8 @@ export type OutboxEvent =
 
 export class Outbox {
   private flushing: Promise<void> | null = null;
+  /** Set by a flush() that arrived during a run. */
+  private again = false;
   private order = 0;
   private readonly backoff = new ReconnectBackoff({ baseMs: 1_000, capMs: 60_000 });
   private notBefore = 0;
@@ -92,13 +94,32 @@ export class Outbox {
     return rows.map((row) => this.vault.codec.open('outbox', row.id, row.body) as OutboxEntry);
   }
 
-  /** Sends queued entries in order; concurrent calls share one run. Resolves when done or paused. */
+  /**
+   * Sends queued entries in order; concurrent calls share one run. Resolves when done or paused.
+   * A call during a run makes the run look again when it ends: it read the queue when it started,
+   * so an entry enqueued meanwhile (a read receipt queued while a delivery receipt is in flight)
+   * would otherwise wait for some later flush.
+   */
   flush(options: { force?: boolean } = {}): Promise<void> {
     if (options.force === true) this.notBefore = 0;
-    this.flushing ??= this.run().finally(() => {
+    if (this.flushing !== null) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.again = false;
+    this.flushing = (async () => {
+      do await this.run();
+      while (this.takeAgain());
+    })().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
+  }
+
+  private takeAgain(): boolean {
+    const again = this.again;
+    this.again = false;
+    return again;
   }
 
   /** Removes a failed entry (the user gave up on it). */

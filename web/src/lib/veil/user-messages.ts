@@ -12,6 +12,9 @@ const RELAY: Readonly<Record<string, string>> = {
   RELAY_ERR_INVITE: 'The invite code is not valid.',
   RELAY_ERR_SECOND_FACTOR: 'The code is not right.',
   RELAY_ERR_NO_SUCH_ACCOUNT: 'There is no such account, or it has not set up a device yet.',
+  RELAY_ERR_PASSKEY: 'That passkey was not accepted.',
+  RELAY_ERR_PASSKEY_REGISTRATION: 'The new passkey was not accepted. Try again.',
+  RELAY_ERR_PASSKEY_EXISTS: 'That passkey is already registered.',
 };
 
 const PROTOCOL: Readonly<Record<string, string>> = {
@@ -29,5 +32,9 @@ export function userMessage(error: unknown): string {
   if (error instanceof ContactError) return CONTACT[error.code] ?? error.message;
   if (error instanceof RelayError) return RELAY[error.code] ?? error.message;
   if (error instanceof ProtocolError) return PROTOCOL[error.code] ?? error.message;
+  // The browser's own WebAuthn refusals (DOMException names, kept by @simplewebauthn/browser).
+  if (error instanceof Error && error.name === 'NotAllowedError') {
+    return 'The passkey prompt was cancelled or timed out.';
+  }
   return error instanceof Error ? error.message : String(error);
 }

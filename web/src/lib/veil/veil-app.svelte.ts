@@ -6,16 +6,20 @@ import {
   RelayHttp,
   RelaySocket,
   signOut,
+  VaultLock,
   VeilDatabase,
   VeilDevice,
   type ChatMessage,
   type ConversationSummary,
   type MessengerEvent,
   type SocketState,
+  type StepUpProof,
   type StoredMessage,
 } from '@veil/client';
+import type { PasskeySummary } from '@veil/wire';
 import { fromBase64Url, loadPrimitives, type Primitives } from '@veil/protocol';
 import { connection } from '$lib/state/connection.svelte';
+import { browserPasskey } from './browser-passkey';
 
 /** One profile, one Veil: the IndexedDB database every screen shares. */
 const DATABASE_NAME = 'veil';
@@ -88,16 +92,103 @@ class VeilApp {
       onEvent: (event) => this.onEvent(event),
     });
     await this.opened(device);
+    await this.renewSession(device, () => device.signIn(password, secondFactor));
+  }
+
+  /** Checks the relay session after an unlock; signs in again (with `signIn`) when it expired. */
+  private async renewSession(device: VeilDevice, signIn: () => Promise<void>): Promise<void> {
     try {
       await device.api.prekeyCount();
     } catch (error) {
       if (!(error instanceof RelayError) || error.network) return; // offline: history still opens
       if (error.code === 'RELAY_ERR_DEVICE_NOT_BOUND') await device.claim();
-      else if (error.status === 401) await device.signIn(password, secondFactor);
+      else if (error.status === 401) await signIn();
       else throw error;
       this.startSocket();
     }
   }
+
+  // — passkeys (passkey-only sign-up, unlock with a passkey, the account's passkeys)
+
+  /** Which factors open this browser's vault, or null when there is none. */
+  async vaultFactors(): Promise<{ password: boolean; passkeys: string[] } | null> {
+    const p = await this.p();
+    if (!(await VeilDevice.exists({ p, db: this.db }))) return null;
+    return new VaultLock(p, this.db).factors();
+  }
+
+  /** A passkey-only account: the passkey's PRF output locks the vault; there is no password. */
+  async createWithPasskey(options: {
+    username: string;
+    invite?: string;
+    onProgress: (step: CreateStep) => void;
+  }): Promise<void> {
+    const p = await this.p();
+    void navigator.storage.persist().catch(() => false);
+    const device = await VeilDevice.createWithPasskey({
+      p,
+      db: this.db,
+      http: this.http,
+      username: options.username,
+      authenticator: browserPasskey,
+      ...(options.invite ? { invite: options.invite } : {}),
+      deviceName: deviceName(),
+      onProgress: options.onProgress,
+      onEvent: (event) => this.onEvent(event),
+    });
+    await this.opened(device);
+  }
+
+  /**
+   * Opens the vault with a passkey (offline too); when the relay session has expired, the same
+   * passkey signs in again (a second prompt, since the first one's challenge was local).
+   */
+  async unlockWithPasskey(): Promise<void> {
+    const device = await VeilDevice.openWithPasskey({
+      p: await this.p(),
+      db: this.db,
+      http: this.http,
+      authenticator: browserPasskey,
+      onEvent: (event) => this.onEvent(event),
+    });
+    await this.opened(device);
+    await this.renewSession(device, () => device.signInWithPasskey(browserPasskey));
+  }
+
+  passkeys(): Promise<PasskeySummary[]> {
+    return this.required().account.passkeys();
+  }
+
+  /** A step-up proof from one of the account's passkeys. */
+  passkeyProof(): Promise<StepUpProof> {
+    return this.required().passkeyProof(browserPasskey);
+  }
+
+  /** A step-up proof from the password (accounts without a second factor) or a code. */
+  stepUp(factor: { password: string } | { code: string }): Promise<StepUpProof> {
+    const { account } = this.required();
+    if ('password' in factor) return account.reauthWithPassword(factor.password);
+    const code = factor.code.trim();
+    return account.reauthWithCode(/^[0-9]{6}$/.test(code) ? { code } : { recoveryCode: code });
+  }
+
+  async addPasskey(proof: StepUpProof, name: string): Promise<{ unlocksVault: boolean }> {
+    const added = await this.required().addPasskey(browserPasskey, proof, name);
+    this.revision++;
+    return added;
+  }
+
+  async renamePasskey(id: string, name: string): Promise<void> {
+    await this.required().account.renamePasskey(id, name);
+    this.revision++;
+  }
+
+  async removePasskey(id: string, proof: StepUpProof): Promise<void> {
+    await this.required().removePasskey(id, proof);
+    this.revision++;
+  }
+
+  // — end of passkeys
 
   /** Ends the relay session (its sockets close) and locks; the vault and history stay here. */
   async logOut(): Promise<void> {

@@ -1,0 +1,105 @@
+// The issue's main scenario: Alice signs up with a password and turns on TOTP (codes from the
+// enrolled secret); Bob signs up with a passkey alone, made by Chromium's virtual authenticator
+// (CTAP2 with user verification and PRF) over CDP. They add each other, compare safety numbers,
+// mark each other verified and chat live both ways with delivered and read marks. Then Bob locks
+// and unlocks with his passkey (its PRF output opens his vault), signs out and back in with it.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { enrolTotp } from '../support/totp';
+import { addContact, messages, openChat, send, signUp, uniqueName } from '../support/veil-page';
+
+/** A page whose browser has a platform passkey authenticator with PRF (Chromium's virtual one). */
+async function pageWithAuthenticator(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    throw new Error(`unexpected dialog: ${dialog.message()}`);
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      hasPrf: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return page;
+}
+
+async function verify(page: Page, peer: string): Promise<string> {
+  await page.getByRole('link', { name: 'Verify safety number' }).click();
+  await expect(page.getByRole('heading', { name: `Verify ${peer}` })).toBeVisible();
+  const digits = page.getByRole('region', { name: 'Safety number' }).locator('.digits');
+  await expect(digits).toHaveText(/^(\d{5}\s*){12}$/);
+  const seen = (await digits.innerText()).replace(/\s+/g, '');
+  await page.getByRole('button', { name: 'Mark as verified' }).click();
+  await expect(page.getByText(`You verified ${peer}`)).toBeVisible();
+  await page.getByRole('link', { name: 'Back to the conversation' }).click();
+  await expect(page.getByText('✓ Verified')).toBeVisible();
+  return seen;
+}
+
+test('password + TOTP meets passkey-only: verified, live both ways, passkey unlock', async ({
+  browser,
+}) => {
+  test.setTimeout(150_000);
+  const aliceName = uniqueName('alice');
+  const bobName = uniqueName('bob');
+
+  const alice = await signUp(browser, aliceName);
+  await enrolTotp(alice, aliceName);
+
+  const bob = await pageWithAuthenticator(browser);
+  await bob.goto('/signup');
+  await bob.getByLabel('Username').fill(bobName);
+  await bob.getByRole('button', { name: 'Use a passkey instead of a password' }).click();
+  await expect(bob.getByLabel('Password', { exact: true })).toHaveCount(0);
+  await bob.getByRole('button', { name: 'Create account with a passkey' }).click();
+  await expect(bob.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 20_000 });
+  await expect(bob.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await bob.getByRole('link', { name: 'Account' }).click();
+  await expect(bob.getByRole('list', { name: 'Passkeys' }).getByRole('listitem')).toHaveCount(1);
+
+  for (const page of [alice, bob]) {
+    await page.getByRole('link', { name: 'Chats' }).click();
+    await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  }
+  await addContact(alice, bobName);
+  await addContact(bob, aliceName);
+  await openChat(alice, bobName);
+  await openChat(bob, aliceName);
+  expect(await verify(alice, bobName)).toBe(await verify(bob, aliceName));
+
+  await send(alice, 'Hello passkey Bob');
+  const fromAlice = messages(alice).last();
+  await expect(messages(bob).last()).toContainText('Hello passkey Bob', { timeout: 15_000 });
+  await expect(fromAlice).toContainText('Read', { timeout: 15_000 });
+  await send(bob, 'Hello TOTP Alice');
+  const fromBob = messages(bob).last();
+  await expect(messages(alice).last()).toContainText('Hello TOTP Alice', { timeout: 15_000 });
+  await expect(fromBob).toContainText('Read', { timeout: 15_000 });
+
+  // Lock: only the passkey opens the vault again (no password exists), history intact.
+  await bob.getByRole('button', { name: 'Lock', exact: true }).click();
+  await expect(bob.getByRole('heading', { name: 'Unlock' })).toBeVisible();
+  await expect(bob.getByLabel('Password', { exact: true })).toHaveCount(0);
+  await bob.getByRole('button', { name: 'Unlock with passkey' }).click();
+  await expect(bob.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 15_000 });
+  await openChat(bob, aliceName);
+  await expect(bob.getByRole('list', { name: 'Messages' })).toContainText('Hello passkey Bob');
+
+  // Signed out: the passkey signs in again (the relay session is renewed and re-bound).
+  await bob.getByRole('link', { name: 'Account' }).click();
+  await bob.getByRole('button', { name: 'Sign out' }).click();
+  await bob.getByRole('button', { name: 'Unlock with passkey' }).click();
+  await expect(bob.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 15_000 });
+  await expect(bob.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await send(alice, 'Still there?');
+  await openChat(bob, aliceName);
+  await expect(messages(bob).last()).toContainText('Still there?', { timeout: 15_000 });
+});
