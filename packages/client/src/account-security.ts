@@ -10,12 +10,17 @@ import type { VeilDevice } from './veil-device';
  * (a TOTP code or a recovery code): the relay does not accept the password alone for it. An
  * account without one shows its password.
  */
-export type StepUpFactor = { readonly password: string } | { readonly code: string };
+export type StepUpFactor =
+  | { readonly password: string }
+  | { readonly code: string }
+  /** A proof already in hand, e.g. from a passkey ceremony the browser ran. */
+  | { readonly proof: StepUpProof };
 
 const TOTP_CODE = /^[0-9]{6}$/;
 
 /** Trades the factor for a single-use re-auth token (five minutes, this session only). */
 export function freshProof(device: VeilDevice, factor: StepUpFactor): Promise<StepUpProof> {
+  if ('proof' in factor) return Promise.resolve(factor.proof);
   if ('password' in factor) {
     return device.account.reauthWithPassword(factor.password, device.options.keyStretching);
   }

@@ -17,8 +17,6 @@ export { VaultLock } from './vault/vault-lock';
 export type { VaultWraps, VaultListener } from './vault/vault-lock';
 export { exportVaultBackup, restoreVaultBackup } from './vault/vault-backup';
 export type { VaultBackupOptions } from './vault/vault-backup';
-export { exportVaultBackup, restoreVaultBackup } from './vault/vault-backup';
-export type { VaultBackupOptions } from './vault/vault-backup';
 export { IdleLock } from './vault/idle-lock';
 export type { IdleClock } from './vault/idle-lock';
 export * from './contacts/contact';
@@ -70,14 +68,6 @@ export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
 export { VeilDevice } from './veil-device';
 export type { VeilDeviceOptions } from './veil-device';
-export {
-  changePassword,
-  deleteAccount,
-  disableTotp,
-  freshProof,
-  newRecoveryCodes,
-} from './account-security';
-export type { StepUpFactor } from './account-security';
 export {
   changePassword,
   deleteAccount,
