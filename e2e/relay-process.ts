@@ -30,6 +30,8 @@ export function freePort(): Promise<number> {
 export async function startRelayProcess(options: {
   dataDir: string;
   port: number;
+  /** More VEIL_* settings (VEIL_WEB_DIR to serve another copy of the PWA, say). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<RelayProcess> {
   const relay = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: relayDir,
@@ -40,6 +42,7 @@ export async function startRelayProcess(options: {
       VEIL_ORIGIN: `http://localhost:${options.port}`,
       VEIL_DATA_DIR: options.dataDir,
       VEIL_LOG_LEVEL: 'info',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
