@@ -4,6 +4,7 @@
 // session to it by proving the device key. Everything else is the pieces it wires together.
 import {
   createAccountIdentity,
+  PREKEY_POLICY,
   decodeDeviceList,
   safetyNumber,
   safetyNumberQr,
@@ -72,6 +73,8 @@ export class VeilDevice {
   readonly sessions: SessionStore;
   readonly outbox: Outbox;
   private messengerValue: Messenger | null = null;
+  /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
+  private prekeyWork: Promise<void> = Promise.resolve();
 
   private constructor(readonly options: VeilDeviceOptions) {
     const { p, db, http } = options;
@@ -424,5 +427,34 @@ export class VeilDevice {
     }
     await this.messenger.forget(peer);
     await this.contacts.remove(peer);
+  }
+
+  // — prekeys: keep this device reachable
+
+  /**
+   * Tops up one-time prekeys (both kinds) when fewer than the refill threshold remain, and rotates
+   * the signed prekey once it is a week old. Called when the socket is ready and when the relay
+   * says `prekeys-low`; it asks the relay for the current count itself, and runs one at a time, so
+   * two triggers close together cannot both upload a refill for the same shortfall.
+   */
+  maintainPrekeys(): Promise<void> {
+    const run = this.prekeyWork.then(() => this.maintainPrekeysNow());
+    this.prekeyWork = run.catch(() => undefined);
+    return run;
+  }
+
+  private async maintainPrekeysNow(): Promise<void> {
+    const count = await this.api.prekeyCount();
+    const refill = await this.keys.refill(Math.min(count.oneTime, count.pqOneTime));
+    const age = count.signedPrekeyAt === null ? Infinity : Date.now() - count.signedPrekeyAt;
+    const signedPrekey =
+      age >= PREKEY_POLICY.signedPrekeyLifetimeMs
+        ? await this.keys.rotateSignedPrekey()
+        : undefined;
+    if (refill.oneTimePrekeys.length === 0 && signedPrekey === undefined) return;
+    await this.api.uploadPrekeys({
+      ...refill,
+      ...(signedPrekey === undefined ? {} : { signedPrekey }),
+    });
   }
 }

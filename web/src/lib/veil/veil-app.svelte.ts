@@ -308,13 +308,24 @@ class VeilApp {
       onEnvelope: (frame) => device.messenger.receive(fromBase64Url(frame.body)),
       onReady: () => {
         void device.outbox.flush({ force: true });
+        void this.keepReachable(device);
       },
+      onPrekeysLow: () => void this.keepReachable(device),
       onState: (state) => {
         connection.status = statusOf(state);
       },
     });
     this.socket = socket;
     socket.start();
+  }
+
+  /** Prekey upkeep, best effort: a failure (offline) is retried at the next socket start. */
+  private async keepReachable(device: VeilDevice): Promise<void> {
+    try {
+      await device.maintainPrekeys();
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+    }
   }
 
   /** The browser came back online: reconnect now instead of waiting out the backoff. */
