@@ -28,7 +28,7 @@ export async function totp(secret: string, atMs: number): Promise<string> {
 /** Turns TOTP on from the account screen; returns the secret. Leaves the page on Account. */
 export async function enrolTotp(page: Page, username: string): Promise<string> {
   await page.getByRole('link', { name: 'Account' }).click();
-  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
   await page.getByLabel('Your password, to confirm it is you').fill(passwordOf(username));
   await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
   await expect(page.getByLabel('QR code for your authenticator app')).toBeVisible();

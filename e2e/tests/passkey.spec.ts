@@ -4,17 +4,12 @@
 // mark each other verified and chat live both ways with delivered and read marks. Then Bob locks
 // and unlocks with his passkey (its PRF output opens his vault), signs out and back in with it.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { enrolTotp } from '../support/totp';
+import { enrolTotp, totp } from '../support/totp';
 import { addContact, messages, openChat, send, signUp, uniqueName } from '../support/veil-page';
 
-/** A page whose browser has a platform passkey authenticator with PRF (Chromium's virtual one). */
-async function pageWithAuthenticator(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    throw new Error(`unexpected dialog: ${dialog.message()}`);
-  });
-  const cdp = await context.newCDPSession(page);
+/** Gives the page's browser a platform passkey authenticator with PRF (Chromium's virtual one). */
+async function addAuthenticator(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
@@ -28,6 +23,15 @@ async function pageWithAuthenticator(browser: Browser): Promise<Page> {
       automaticPresenceSimulation: true,
     },
   });
+}
+
+async function pageWithAuthenticator(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    throw new Error(`unexpected dialog: ${dialog.message()}`);
+  });
+  await addAuthenticator(page);
   return page;
 }
 
@@ -52,7 +56,7 @@ test('password + TOTP meets passkey-only: verified, live both ways, passkey unlo
   const bobName = uniqueName('bob');
 
   const alice = await signUp(browser, aliceName);
-  await enrolTotp(alice, aliceName);
+  const aliceTotp = await enrolTotp(alice, aliceName);
 
   const bob = await pageWithAuthenticator(browser);
   await bob.goto('/signup');
@@ -102,4 +106,25 @@ test('password + TOTP meets passkey-only: verified, live both ways, passkey unlo
   await send(alice, 'Still there?');
   await openChat(bob, aliceName);
   await expect(messages(bob).last()).toContainText('Still there?', { timeout: 15_000 });
+
+  // Alice (password + TOTP) adds a passkey behind a TOTP proof, renames it, and it opens her vault.
+  await addAuthenticator(alice);
+  await alice.getByRole('link', { name: 'Account' }).click();
+  const passkeys = alice.getByRole('region', { name: 'Passkeys' });
+  await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+  await passkeys.getByLabel('Name for the new passkey').fill('Work laptop');
+  await passkeys
+    .getByLabel('Authenticator code or recovery code')
+    .fill(await totp(aliceTotp, Date.now() + 30_000));
+  await passkeys.getByRole('button', { name: 'Continue' }).click();
+  await expect(passkeys.getByRole('status')).toContainText('unlocks Veil on this device', {
+    timeout: 15_000,
+  });
+  await passkeys.getByRole('button', { name: 'Rename Work laptop' }).click();
+  await passkeys.getByLabel('New name for Work laptop').fill('Desk');
+  await passkeys.getByRole('button', { name: 'Save' }).click();
+  await expect(passkeys.getByRole('list', { name: 'Passkeys' })).toContainText('Desk');
+  await alice.getByRole('button', { name: 'Lock', exact: true }).click();
+  await alice.getByRole('button', { name: 'Unlock with passkey' }).click();
+  await expect(alice.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 15_000 });
 });
