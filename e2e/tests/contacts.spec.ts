@@ -96,7 +96,8 @@ test('a long conversation opens on its newest page and loads older ones on scrol
   browser,
 }) => {
   test.setTimeout(120_000);
-  const total = 110;
+  // Enough for a second page; a third would only repeat the same path at twice the cost.
+  const total = 80;
   const aliceName = unique('alice');
   const bobName = unique('bob');
   const alice = await signUp(browser, aliceName);
@@ -120,7 +121,7 @@ test('a long conversation opens on its newest page and loads older ones on scrol
       }
     }
   }, total);
-  const last = `m${total}`;
+  const last = `m${String(total).padStart(3, '0')}`;
   await expect(conversationLink(alice, bobName)).toContainText(last, { timeout: 30_000 });
 
   await openChat(alice, bobName);
@@ -128,16 +129,13 @@ test('a long conversation opens on its newest page and loads older ones on scrol
   await expect(list.last()).toContainText(last);
   await expect(list.last()).toBeInViewport();
   await expect(list).toHaveCount(50);
-  await expect(list.first()).toContainText('m061');
+  await expect(list.first()).toContainText('m031');
 
   // Scrolling to the top brings the previous page; what was on screen stays on screen.
   await alice.evaluate(() => window.scrollTo(0, 0));
-  await expect(list).toHaveCount(100);
-  await expect(list.filter({ hasText: 'm061' })).toBeInViewport();
-  await expect(list.filter({ hasText: 'm011' })).not.toBeInViewport();
-
-  await alice.evaluate(() => window.scrollTo(0, 0));
   await expect(list).toHaveCount(total);
+  await expect(list.filter({ hasText: 'm031' })).toBeInViewport();
+  await expect(list.filter({ hasText: 'm001' })).not.toBeInViewport();
   await expect(
     alice.getByText(`This is the start of your conversation with ${bobName}.`),
   ).toBeAttached();

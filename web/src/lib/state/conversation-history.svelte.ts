@@ -5,8 +5,8 @@
 import type { ChatMessage, StoredMessage } from '@veil/client';
 import { HISTORY_PAGE, veil } from '$lib/veil/veil-app.svelte';
 
-/** How much of the loaded tail a refresh re-reads: marks and new messages land there. */
-const REFRESH_WINDOW = HISTORY_PAGE * 2;
+/** How much of the loaded tail a refresh re-reads: new messages and moving marks land there. */
+const REFRESH_WINDOW = HISTORY_PAGE;
 
 type Row = StoredMessage<ChatMessage>;
 
