@@ -40,7 +40,7 @@ test('main screens', async ({ browser }) => {
   await expect(alice.locator('canvas')).toBeVisible();
   await shoot(alice, 'safety-number');
   await alice.getByRole('link', { name: 'Account' }).click();
-  await expect(alice.getByRole('heading', { name: 'Account' })).toBeVisible();
+  await expect(alice.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
   await shoot(alice, 'account');
   await alice.getByRole('link', { name: 'Chats' }).click();
   await shoot(alice, 'chats');

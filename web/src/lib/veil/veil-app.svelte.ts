@@ -2,9 +2,15 @@
 // `revision` counter that screens read so they reload after anything changed (a message arrived, a
 // mark moved). Screens call these methods and render; all protocol work happens in @veil/client.
 import {
+  changePassword,
+  deleteAccount,
+  disableTotp,
+  exportVaultBackup,
+  newRecoveryCodes,
   RelayError,
   RelayHttp,
   RelaySocket,
+  restoreVaultBackup,
   signOut,
   VaultLock,
   VeilDatabase,
@@ -13,6 +19,7 @@ import {
   type ConversationSummary,
   type MessengerEvent,
   type SocketState,
+  type StepUpFactor,
   type StepUpProof,
   type StoredMessage,
 } from '@veil/client';
@@ -190,6 +197,66 @@ class VeilApp {
 
   // — end of passkeys
 
+  // — account security and backups (password change, TOTP off, recovery codes, account deletion,
+  //   backup files). Each change takes a step-up factor; the work is in @veil/client.
+
+  async changePassword(factor: StepUpFactor, newPassword: string): Promise<void> {
+    await changePassword(this.required(), { factor, newPassword });
+    this.revision++;
+  }
+
+  async disableTotp(factor: StepUpFactor): Promise<void> {
+    await disableTotp(this.required(), factor);
+    this.revision++;
+  }
+
+  /** Ten new recovery codes, to show once; the old ones stop working. */
+  async newRecoveryCodes(factor: StepUpFactor): Promise<string[]> {
+    const codes = await newRecoveryCodes(this.required(), factor);
+    this.revision++;
+    return codes;
+  }
+
+  /**
+   * Deletes the account on the relay, then this browser's database. The screen then leaves for the
+   * welcome page and calls `lock()`: locking first would send it to the unlock screen instead.
+   */
+  async deleteAccount(factor: StepUpFactor): Promise<void> {
+    // The socket stops first: a late mailbox cursor write would create the database again.
+    this.socket?.stop();
+    this.socket = null;
+    try {
+      await deleteAccount(this.required(), factor);
+    } catch (error) {
+      this.startSocket();
+      throw error;
+    }
+    this.username = null;
+    this.keyChanges = [];
+  }
+
+  /** The whole vault as an encrypted backup file, with the name to save it under. */
+  async exportBackup(passphrase: string): Promise<{ file: Blob; name: string }> {
+    const username = await this.required().username();
+    const pieces: Uint8Array<ArrayBuffer>[] = [];
+    // A Blob of many parts: the browser may keep it on disk, so no one buffer holds the vault.
+    for await (const piece of exportVaultBackup({ p: await this.p(), db: this.db, passphrase })) {
+      pieces.push(new Uint8Array(piece));
+    }
+    const date = new Date().toISOString().slice(0, 10);
+    return {
+      file: new Blob(pieces, { type: 'application/octet-stream' }),
+      name: `veil-backup-${username}-${date}.veil`,
+    };
+  }
+
+  /** Restores a backup file into this browser (which must hold no vault); unlock afterwards. */
+  async restoreBackup(file: File, passphrase: string): Promise<void> {
+    await restoreVaultBackup({ p: await this.p(), db: this.db, passphrase, source: chunks(file) });
+  }
+
+  // — end of account security and backups
+
   /** Ends the relay session (its sockets close) and locks; the vault and history stay here. */
   async logOut(): Promise<void> {
     const device = this.device;
@@ -356,6 +423,20 @@ function statusOf(state: SocketState): typeof connection.status {
       return 'connecting';
     default:
       return navigator.onLine ? 'disconnected' : 'offline';
+  }
+}
+
+/** A file's bytes as they are read, never all at once. */
+async function* chunks(file: File): AsyncGenerator<Uint8Array> {
+  const reader = file.stream().getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 
