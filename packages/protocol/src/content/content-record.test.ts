@@ -1,11 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { isProtocolError } from '../errors';
-import { decodeContent, encodeContent, type Content } from './content-record';
+import { utf8 } from '../encoding/bytes';
+import { CONTENT_LIMITS, decodeContent, encodeContent, type Content } from './content-record';
 
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const base = { messageId: id, sentAt: fc.nat({ max: 2 ** 48 }) };
 const text = fc.string({ unit: 'grapheme', maxLength: 200 });
+const displayName = fc
+  .string({ unit: 'grapheme', maxLength: 40 })
+  .filter((name) => !/\p{Cc}/u.test(name) && utf8(name).length <= CONTENT_LIMITS.displayNameBytes);
+const avatar = fc.record({
+  format: fc.constantFrom('webp' as const, 'jpeg' as const, 'png' as const),
+  bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }),
+});
 
 const content: fc.Arbitrary<Content> = fc.oneof(
   fc.record({ ...base, type: fc.constant('text' as const), text, replyTo: fc.option(id) }),
@@ -46,6 +54,12 @@ const content: fc.Arbitrary<Content> = fc.oneof(
     ...base,
     type: fc.constant('senderKeyDistribution' as const),
     distribution: fc.uint8Array({ maxLength: 300 }),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('profile' as const),
+    displayName,
+    avatar: fc.option(avatar),
   }),
 );
 
@@ -123,5 +137,79 @@ describe('content record', () => {
         encodeContent({ type: 'receipt', messageId, sentAt: 0, kind: 'read', targets: [] }),
       ),
     ).toBe('INVALID_ARGUMENT');
+  });
+
+  describe('profile', () => {
+    const messageId = new Uint8Array(16);
+    const profile = (
+      displayName: string,
+      avatar: Uint8Array | null,
+    ): Extract<Content, { type: 'profile' }> => ({
+      type: 'profile',
+      messageId,
+      sentAt: 1,
+      displayName,
+      avatar: avatar === null ? null : { format: 'webp', bytes: avatar },
+    });
+    /** Where the avatar format byte sits: after the header and the u16-prefixed name. */
+    const formatOffset = (name: string): number => 1 + 1 + 16 + 8 + 2 + utf8(name).length;
+
+    test('the largest name and avatar fit; one byte more is refused on both ends', () => {
+      const name = 'é'.repeat(CONTENT_LIMITS.displayNameBytes / 2);
+      const image = new Uint8Array(CONTENT_LIMITS.avatarBytes).fill(7);
+      expect(decodeContent(encodeContent(profile(name, image)))).toEqual(profile(name, image));
+
+      expect(codeOf(() => encodeContent(profile(`${name}x`, null)))).toBe('TOO_LARGE');
+      expect(
+        codeOf(() => encodeContent(profile('', new Uint8Array(CONTENT_LIMITS.avatarBytes + 1)))),
+      ).toBe('TOO_LARGE');
+
+      // A hostile sender's encoder has no limits: the decoder refuses what ours would not write.
+      const longName = encodeContent(profile('x'.repeat(CONTENT_LIMITS.displayNameBytes), null));
+      longName[1 + 1 + 16 + 8 + 1] = CONTENT_LIMITS.displayNameBytes + 1; // u16 length, low byte
+      expect(codeOf(() => decodeContent(Uint8Array.of(...longName, 0x78)))).toBe('TOO_LARGE');
+      const big = encodeContent(profile('', image));
+      const view = new DataView(big.buffer, formatOffset('') + 1, 4);
+      view.setUint32(0, CONTENT_LIMITS.avatarBytes + 1);
+      expect(codeOf(() => decodeContent(Uint8Array.of(...big, 0)))).toBe('TOO_LARGE');
+    });
+
+    test('unknown avatar formats, empty avatars and control characters are refused', () => {
+      const bytes = encodeContent(profile('Ann', Uint8Array.of(1, 2, 3)));
+      for (const code of [4, 0xff]) {
+        const unknown = Uint8Array.from(bytes);
+        unknown[formatOffset('Ann')] = code;
+        expect(codeOf(() => decodeContent(unknown))).toBe('MALFORMED');
+      }
+      // Format 0 ("none") followed by image bytes: the bytes are trailing garbage.
+      const noneWithBytes = Uint8Array.from(bytes);
+      noneWithBytes[formatOffset('Ann')] = 0;
+      expect(codeOf(() => decodeContent(noneWithBytes))).toBe('MALFORMED');
+
+      expect(codeOf(() => encodeContent(profile('Ann', new Uint8Array(0))))).toBe(
+        'INVALID_ARGUMENT',
+      );
+      const empty = encodeContent(profile('Ann', Uint8Array.of(1)));
+      expect(
+        codeOf(() =>
+          decodeContent(Uint8Array.of(...empty.subarray(0, formatOffset('Ann') + 1), 0, 0, 0, 0)),
+        ),
+      ).toBe('MALFORMED');
+      expect(
+        codeOf(() =>
+          encodeContent({
+            ...profile('Ann', null),
+            avatar: { format: 'gif' as 'png', bytes: Uint8Array.of(1) },
+          }),
+        ),
+      ).toBe('INVALID_ARGUMENT');
+
+      for (const name of ['two\nlines', 'tab\there', 'bell\u0007', 'c1\u0085']) {
+        expect(codeOf(() => encodeContent(profile(name, null)))).toBe('INVALID_ARGUMENT');
+        const forged = encodeContent(profile('x'.repeat(utf8(name).length), null));
+        forged.set(utf8(name), formatOffset(''));
+        expect(codeOf(() => decodeContent(forged))).toBe('MALFORMED');
+      }
+    });
   });
 });

@@ -14,7 +14,12 @@
 //   groupOperation (8):        u32 len + encoded group operation
 //   disappearingTimer (9):     u32 seconds (0 = off)
 //   senderKeyDistribution (10): u32 len + encoded sender-key distribution
-// Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages.
+//   profile (11):    u16 len + UTF-8 display name | u8 avatar format (0 none, 1 WebP, 2 JPEG, 3 PNG)
+//                    [| u32 len + image bytes, only when the format is not 0]
+// Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages. A display
+// name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
+// with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
+// avatar is 1 byte..64 KiB (a 128×128 WebP is a few KiB), so a profile fits a 128 KiB envelope.
 
 import { VERSION } from '../constants';
 import { ByteReader } from '../encoding/byte-reader';
@@ -28,9 +33,19 @@ export const CONTENT_LIMITS = {
   emojiBytes: 32,
   receiptTargets: 1000,
   embeddedBytes: 256 * 1024,
+  displayNameBytes: 128,
+  avatarBytes: 64 * 1024,
 } as const;
 
 export type MessageId = Uint8Array;
+
+/** The image formats an avatar may be in; anything else is refused, never guessed. */
+export type AvatarFormat = 'webp' | 'jpeg' | 'png';
+
+export interface ProfileAvatar {
+  readonly format: AvatarFormat;
+  readonly bytes: Uint8Array;
+}
 
 interface Base {
   readonly messageId: MessageId;
@@ -61,7 +76,13 @@ export type Content =
   | (Base & { readonly type: 'delete'; readonly target: MessageId })
   | (Base & { readonly type: 'groupOperation'; readonly operation: Uint8Array })
   | (Base & { readonly type: 'disappearingTimer'; readonly seconds: number })
-  | (Base & { readonly type: 'senderKeyDistribution'; readonly distribution: Uint8Array });
+  | (Base & { readonly type: 'senderKeyDistribution'; readonly distribution: Uint8Array })
+  | (Base & {
+      readonly type: 'profile';
+      /** Chosen by its owner: never an identity (the account id and safety number are). */
+      readonly displayName: string;
+      readonly avatar: ProfileAvatar | null;
+    });
 
 export type ContentType = Content['type'];
 
@@ -76,7 +97,21 @@ const TYPE_CODES = {
   groupOperation: 8,
   disappearingTimer: 9,
   senderKeyDistribution: 10,
+  profile: 11,
 } as const satisfies Record<ContentType, number>;
+
+/** 0 is "no avatar". */
+const AVATAR_FORMAT_CODES = { webp: 1, jpeg: 2, png: 3 } as const satisfies Record<
+  AvatarFormat,
+  number
+>;
+
+const AVATAR_FORMAT_BY_CODE = new Map<number, AvatarFormat>(
+  Object.entries(AVATAR_FORMAT_CODES).map(([format, code]) => [code, format as AvatarFormat]),
+);
+
+// C0 and C1 controls, DEL included: a name is one line of visible text.
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 const TYPE_BY_CODE = new Map<number, ContentType>(
   Object.entries(TYPE_CODES).map(([type, code]) => [code, type as ContentType]),
@@ -91,6 +126,48 @@ function writeLongText(writer: ByteWriter, text: string, context: string): void 
 
 function readLongText(reader: ByteReader): string {
   return fromUtf8(reader.bytes(CONTENT_LIMITS.textBytes), 'decodeContent');
+}
+
+function writeProfile(
+  writer: ByteWriter,
+  content: Extract<Content, { type: 'profile' }>,
+  context: string,
+): void {
+  if (utf8(content.displayName).length > CONTENT_LIMITS.displayNameBytes) {
+    fail(
+      'TOO_LARGE',
+      `${context}: display name longer than ${CONTENT_LIMITS.displayNameBytes} bytes`,
+    );
+  }
+  if (CONTROL_CHARACTER.test(content.displayName)) {
+    fail('INVALID_ARGUMENT', `${context}: display name holds a control character`);
+  }
+  writer.string(content.displayName);
+  if (content.avatar === null) {
+    writer.u8(0);
+    return;
+  }
+  const code = AVATAR_FORMAT_CODES[content.avatar.format] as number | undefined;
+  if (code === undefined) fail('INVALID_ARGUMENT', `${context}: unknown avatar format`);
+  const size = content.avatar.bytes.length;
+  if (size === 0) fail('INVALID_ARGUMENT', `${context}: empty avatar`);
+  if (size > CONTENT_LIMITS.avatarBytes) fail('TOO_LARGE', `${context}: avatar larger than 64 KiB`);
+  writer.u8(code).bytes(content.avatar.bytes);
+}
+
+function readProfile(reader: ByteReader): { displayName: string; avatar: ProfileAvatar | null } {
+  const displayName = reader.string(CONTENT_LIMITS.displayNameBytes);
+  if (CONTROL_CHARACTER.test(displayName)) {
+    fail('MALFORMED', 'decodeContent: display name holds a control character');
+  }
+  const code = reader.u8();
+  if (code === 0) return { displayName, avatar: null };
+  const format =
+    AVATAR_FORMAT_BY_CODE.get(code) ??
+    fail('MALFORMED', `decodeContent: unknown avatar format ${code}`);
+  const bytes = reader.bytes(CONTENT_LIMITS.avatarBytes);
+  if (bytes.length === 0) fail('MALFORMED', 'decodeContent: empty avatar');
+  return { displayName, avatar: { format, bytes } };
 }
 
 function writeReply(writer: ByteWriter, replyTo: MessageId | null): void {
@@ -170,6 +247,9 @@ export function encodeContent(content: Content): Uint8Array {
       }
       writer.bytes(content.distribution);
       break;
+    case 'profile':
+      writeProfile(writer, content, context);
+      break;
   }
   return writer.finish();
 }
@@ -237,6 +317,9 @@ export function decodeContent(bytes: Uint8Array): Content {
       break;
     case 'senderKeyDistribution':
       content = { ...base, type, distribution: reader.bytes(CONTENT_LIMITS.embeddedBytes) };
+      break;
+    case 'profile':
+      content = { ...base, type, ...readProfile(reader) };
       break;
   }
   reader.end();
