@@ -20,6 +20,8 @@ import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
 import { Messenger, type MessengerEvent } from './messaging/messenger';
 import { Outbox } from './messaging/outbox';
+import { OwnProfileStore } from './profile/own-profile-store';
+import { assertSendable, type Profile, type ProfileInput } from './profile/profile';
 import { SessionStore } from './messaging/session-store';
 import { AccountApi, type StepUpProof } from './relay/account-api';
 import { relayOutboxTransport } from './relay/outbox-transport';
@@ -72,6 +74,7 @@ export class VeilDevice {
   readonly cipher: EnvelopeCipher;
   readonly sessions: SessionStore;
   readonly outbox: Outbox;
+  readonly ownProfile: OwnProfileStore;
   private messengerValue: Messenger | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
@@ -84,6 +87,7 @@ export class VeilDevice {
     this.keys = new KeyStore(p, db, this.vault);
     this.contacts = new ContactBook(p, db, this.vault);
     this.sessions = new SessionStore(db, this.vault);
+    this.ownProfile = new OwnProfileStore(db, this.vault);
     this.cipher = new EnvelopeCipher(p, this.keys, this.sessions, this.contacts);
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
@@ -394,12 +398,45 @@ export class VeilDevice {
     return 'same';
   }
 
-  /** Pins a contact's key from the directory (trust on first use) and accepts its device list. */
+  /**
+   * Pins a contact's key from the directory (trust on first use), accepts its device list, and
+   * sends them our profile, if we have one: once both sides have added each other, each has the
+   * other's.
+   */
   async addContact(username: string): Promise<void> {
     const entry = await this.api.directory(username);
     await this.contacts.observe(entry.username, entry.accountKey);
     await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+    const profile = await this.ownProfile.get();
+    if (profile === undefined) return;
+    // Best effort: the contact is added either way; the next `setProfile` reaches them again.
+    await this.messenger.sendProfile([entry.username], profile).catch(() => undefined);
   }
+
+  // — profile: display name and avatar, for contacts' eyes only
+
+  /** Our own profile as last saved here, or undefined when none was ever set. */
+  async profile(): Promise<Profile | undefined> {
+    return this.ownProfile.get();
+  }
+
+  /**
+   * Saves our profile (vault-encrypted) and sends it to every contact we can write to — never to a
+   * blocked one. A name or avatar over the protocol's limits throws (TOO_LARGE) before anything is
+   * stored or sent. Returns the contacts it was queued for.
+   */
+  async setProfile(input: ProfileInput): Promise<string[]> {
+    const previous = await this.ownProfile.get();
+    // Strictly later than the last one even if the clock stepped back, or contacts would keep it.
+    const updatedAt = Math.max(Date.now(), (previous?.updatedAt ?? 0) + 1);
+    const profile: Profile = { displayName: input.displayName, avatar: input.avatar, updatedAt };
+    assertSendable(profile);
+    await this.ownProfile.put(profile);
+    const peers = (await this.contacts.list()).map((contact) => contact.accountId);
+    return this.messenger.sendProfile(peers, profile);
+  }
+
+  // — end of profile
 
   // — contacts: block, mute, remove
 

@@ -3,6 +3,7 @@
 // recorded as a pending change that blocks sending until the user acknowledges it, and it clears
 // the "verified" mark (DESIGN.md §2).
 import { equalBytes, type Ed25519PublicKey } from '@veil/protocol';
+import type { Profile } from '../profile/profile';
 
 export interface PendingKeyChange {
   readonly newKey: Ed25519PublicKey;
@@ -19,6 +20,11 @@ export interface Contact {
   /** The last device list accepted (encoded, signed), so a rollback can be recognised. */
   readonly deviceList: Uint8Array | null;
   readonly addedAt: number;
+  /**
+   * The profile they sent us, if any (absent too in rows stored before profiles existed). Chosen by
+   * them: shown beside the account id, never instead of it.
+   */
+  readonly profile?: Profile;
 }
 
 export type IdentityObservation = 'same' | 'changed' | 'already-pending';

@@ -4,7 +4,8 @@
 // a delivery receipt, a receipt advancing marks), and anything forged or replayed is dropped — so a
 // hostile sender can never wedge the mailbox. Everything from a blocked contact is dropped too, after
 // decryption (so the ratchet keeps step for when they are unblocked) and without a receipt; the
-// envelope still counts as handled, so the relay deletes it.
+// envelope still counts as handled, so the relay deletes it. A `profile` record updates the sender's
+// contact row (the newest wins) and is never stored as a message.
 import {
   decodeContent,
   decodeDeviceList,
@@ -16,6 +17,7 @@ import {
 } from '@veil/protocol';
 import { canSendTo, type Contact } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
+import { isNewer, profileContent, type Profile } from '../profile/profile';
 import { ContactError } from '../contacts/contact-error';
 import type { RelayApi } from '../relay/relay-api';
 import type { ConversationStore } from '../store/conversation-store';
@@ -30,6 +32,8 @@ export type MessengerEvent =
   | { readonly type: 'updated'; readonly message: ChatMessage }
   /** The sender's account key differs from the pinned one: warn, and block sending until acknowledged. */
   | { readonly type: 'key-changed'; readonly peer: string }
+  /** The contact sent a newer profile (display name, avatar); it is in their contact row now. */
+  | { readonly type: 'profile'; readonly peer: string }
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
   | { readonly type: 'rejected'; readonly reason: string };
 
@@ -129,6 +133,24 @@ export class Messenger {
     const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
     await this.queue(peer, devices, content, message.id);
     return message;
+  }
+
+  /**
+   * Queues our `profile` for every device of each of `peers` we can write to (a contact with an
+   * accepted device list, not blocked, no key change pending); returns those it was queued for.
+   * Encodes first, so a profile over the limits throws before anything is queued.
+   */
+  async sendProfile(peers: readonly string[], profile: Profile): Promise<string[]> {
+    const plaintext = encodeContent(profileContent(profile, this.deps.p.randomBytes(16)));
+    const reached: string[] = [];
+    for (const peer of peers) {
+      const contact = await this.deps.contacts.get(peer);
+      if (contact?.deviceList == null || !canSendTo(contact)) continue;
+      const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
+      await this.queueEncoded(peer, devices, plaintext);
+      reached.push(peer);
+    }
+    return reached;
   }
 
   /** Sends read receipts for every incoming message of `peer` not yet marked seen. */
@@ -281,6 +303,20 @@ export class Messenger {
         }
         return;
       }
+      case 'profile': {
+        // From a key not yet acknowledged, a name could help an impostor pass: wait for the user.
+        if (opened.identityChanged) return;
+        const profile: Profile = {
+          displayName: content.displayName,
+          avatar: content.avatar,
+          updatedAt: content.sentAt,
+        };
+        const contact = await this.deps.contacts.get(peer);
+        if (contact === undefined || !isNewer(profile, contact.profile)) return;
+        await this.deps.contacts.put({ ...contact, profile });
+        this.emit({ type: 'profile', peer });
+        return;
+      }
       case 'receipt':
         for (const target of content.targets) {
           await this.mark(messageIdHex(target), content.kind, peer);
@@ -310,7 +346,15 @@ export class Messenger {
     content: Content,
     messageId?: string,
   ): Promise<void> {
-    const plaintext = encodeContent(content);
+    await this.queueEncoded(peer, deviceIds, encodeContent(content), messageId);
+  }
+
+  private async queueEncoded(
+    peer: string,
+    deviceIds: readonly number[],
+    plaintext: Uint8Array,
+    messageId?: string,
+  ): Promise<void> {
     for (const deviceId of deviceIds) {
       const body = await this.deps.cipher.encrypt({
         recipient: { accountId: peer, deviceId },

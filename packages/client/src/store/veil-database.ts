@@ -35,6 +35,7 @@ export const ENCRYPTED_TABLES = [
   'outbox',
   'groups',
   'senderKeys',
+  'profile',
 ] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
@@ -48,6 +49,8 @@ export class VeilDatabase extends Dexie {
   outbox!: EntityTable<OrderedRow, 'id'>;
   groups!: EntityTable<EncryptedRow, 'id'>;
   senderKeys!: EntityTable<EncryptedRow, 'id'>;
+  /** This account's own profile (contacts' profiles live in their contact rows). */
+  profile!: EntityTable<EncryptedRow, 'id'>;
 
   constructor(name: string, options?: DexieOptions) {
     super(name, options);
@@ -62,5 +65,7 @@ export class VeilDatabase extends Dexie {
       groups: '&id',
       senderKeys: '&id',
     });
+    // Version 2 adds a table and changes nothing else, so existing databases upgrade in place.
+    this.version(2).stores({ profile: '&id' });
   }
 }
