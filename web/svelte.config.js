@@ -22,6 +22,8 @@ const config = {
       directives: {
         'default-src': [SELF],
         'script-src': [SELF, 'wasm-unsafe-eval'],
+        // Avatars are shown from blob: URLs (see relay/src/plugins/external/security-headers.ts).
+        'img-src': [SELF, 'blob:'],
         'object-src': [NONE],
         'base-uri': [NONE],
         'form-action': [SELF],

@@ -72,7 +72,8 @@ describe('relay over HTTP', () => {
     expect(await response.text()).toBe(INDEX_HTML);
     const header = (name: string): string | null => response.headers.get(name);
     expect(header('content-security-policy')).toBe(
-      "default-src 'self';script-src 'self' 'wasm-unsafe-eval';object-src 'none';" +
+      "default-src 'self';script-src 'self' 'wasm-unsafe-eval';img-src 'self' blob:;" +
+        "object-src 'none';" +
         "base-uri 'none';frame-ancestors 'none';form-action 'self'",
     );
     expect(header('cross-origin-opener-policy')).toBe('same-origin');

@@ -45,6 +45,10 @@ async function securityHeaders(
       directives: {
         defaultSrc: [SELF],
         scriptSrc: [SELF, "'wasm-unsafe-eval'", ...pwaScripts],
+        // Contacts' avatars arrive end-to-end encrypted and are shown from blob: URLs made in the
+        // page; blob: URLs are same-origin and made only by our own script. Not data: (any markup
+        // could carry one) and no remote hosts.
+        imgSrc: [SELF, 'blob:'],
         objectSrc: [NONE],
         baseUri: [NONE],
         frameAncestors: [NONE],
