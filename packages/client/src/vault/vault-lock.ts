@@ -94,7 +94,6 @@ export class VaultLock {
   /** Unlocks with the password; DECRYPT_FAILED (from the protocol) when it is wrong. */
   async unlockWithPassword(password: string): Promise<void> {
     const wraps = await this.wraps();
-    if (wraps.password === null) throw new Error('VaultLock: this vault has no password');
     this.open(this.unwrapPassword(wraps, password).vaultKey);
   }
 
@@ -214,6 +213,7 @@ export class VaultLock {
     password: string,
   ): { vaultKey: SecretKey; staged: boolean } {
     try {
+      if (wraps.password === null) throw new Error('VaultLock: this vault has no password');
       return {
         vaultKey: unwrapVaultKeyWithPassword(this.p, { wrapped: wraps.password, password }),
         staged: false,
