@@ -18,6 +18,8 @@ import {
   type ChatMessage,
   type ConversationSummary,
   type MessengerEvent,
+  type Profile,
+  type ProfileInput,
   type SocketState,
   type StepUpFactor,
   type StepUpProof,
@@ -345,6 +347,22 @@ class VeilApp {
   }
 
   // — end of contacts and history
+
+  // — profile (our display name and avatar; contacts' profiles arrive in their contact rows)
+
+  /** Our own profile as saved in this vault, or undefined when none was ever set. */
+  profile(): Promise<Profile | undefined> {
+    return this.required().profile();
+  }
+
+  /** Saves our profile and sends it to every contact we can write to; returns how many. */
+  async setProfile(input: ProfileInput): Promise<number> {
+    const reached = await this.required().setProfile(input);
+    this.revision++;
+    return reached.length;
+  }
+
+  // — end of profile
 
   required(): VeilDevice {
     if (this.device === null) throw new Error('Veil is locked');
