@@ -12,6 +12,7 @@ export const VERSION = {
   ratchetMessage: 1,
   sessionStart: 1,
   ratchetState: 1,
+  sessionRecord: 1,
   sealedEnvelope: 1,
   multiSealedEnvelope: 1,
   envelopePayload: 1,
@@ -62,6 +63,11 @@ export const LIMITS = {
   maxSkip: 1000,
   /** Most skipped message keys kept per session; the oldest are evicted first. */
   maxStoredSkippedKeys: 2000,
+  /**
+   * Previous sessions kept per remote device besides the current one (Signal keeps 40; a handful
+   * covers simultaneous starts and a reinstall or two while bounding what each row holds).
+   */
+  maxArchivedSessions: 5,
   /** Longest account id, in UTF-8 bytes. */
   maxAccountIdBytes: 64,
   /** Longest device name, in UTF-8 bytes. */

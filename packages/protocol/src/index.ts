@@ -33,6 +33,8 @@ export * from './session/ratchet-message';
 export { ratchetEncrypt, ratchetDecrypt } from './session/ratchet';
 export * from './session/session-start';
 export * from './session/pqxdh';
+export * from './session/session-record';
+export * from './session/session-record-cipher';
 
 // Sealed envelopes
 export * from './envelope/padding';
