@@ -5,8 +5,11 @@ import {
   accountPublic,
   certifyDevice,
   createAccountIdentity,
+  encodeRatchetState,
+  encodeSessionRecord,
   initiateSession,
   loadPrimitives,
+  ProtocolError,
   sealEnvelope,
   sessionEncrypt,
   utf8,
@@ -36,6 +39,9 @@ interface Client {
   readonly account: AccountIdentity;
   readonly cipher: EnvelopeCipher;
   readonly contacts: ContactBook;
+  readonly sessions: SessionStore;
+  readonly db: VeilDatabase;
+  readonly vault: VaultLock;
   bundle(): PrekeyBundle;
 }
 
@@ -54,10 +60,14 @@ async function client(
   const contacts = new ContactBook(p, db, vault);
   const oneTime = [...upload.oneTimePrekeys];
   const pq = [...upload.oneTimePqPrekeys];
+  const sessions = new SessionStore(db, vault);
   return {
     account,
     contacts,
-    cipher: new EnvelopeCipher(p, keys, new SessionStore(db, vault), contacts),
+    sessions,
+    db,
+    vault,
+    cipher: new EnvelopeCipher(p, keys, sessions, contacts),
     // What the relay hands out: each one-time prekey once.
     bundle: () => ({
       certificate: identity.certificate,
@@ -176,5 +186,82 @@ describe('envelope cipher', () => {
     await expect(reply()).rejects.toMatchObject({ code: 'UNTRUSTED_IDENTITY' });
     await bob.contacts.acknowledgeKeyChange('alice');
     expect(text((await alice2.cipher.decrypt(await reply())).plaintext)).toBe('who?');
+  });
+
+  it('both start a session at once: each keeps both, and the first reply settles them on one', async () => {
+    const alice = await client('alice');
+    const bob = await client('bob');
+    await alice.contacts.observe('bob', bob.account.accountKey);
+    await bob.contacts.observe('alice', alice.account.accountKey);
+    const bobAddress = { accountId: 'bob', deviceId: 1 };
+    const aliceAddress = { accountId: 'alice', deviceId: 1 };
+    const toBob = (message: string) =>
+      alice.cipher.encrypt({
+        recipient: bobAddress,
+        plaintext: utf8(message),
+        fetchBundle: async () => bob.bundle(),
+      });
+    const toAlice = (message: string) =>
+      bob.cipher.encrypt({
+        recipient: aliceAddress,
+        plaintext: utf8(message),
+        fetchBundle: async () => alice.bundle(),
+      });
+    const fromAlice = await toBob('hi bob');
+    const fromBob = await toAlice('hi alice');
+    expect(text((await bob.cipher.decrypt(fromAlice)).plaintext)).toBe('hi bob');
+    expect(text((await alice.cipher.decrypt(fromBob)).plaintext)).toBe('hi alice');
+    const record = (c: Client, address: typeof aliceAddress) => c.sessions.get(address);
+    expect((await record(alice, bobAddress))!.archived).toHaveLength(1);
+    expect((await record(bob, aliceAddress))!.archived).toHaveLength(1);
+
+    // A duplicated first envelope: refused, and no second copy of the session appears.
+    const before = encodeSessionRecord((await record(bob, aliceAddress))!);
+    await expect(bob.cipher.decrypt(fromAlice)).rejects.toMatchObject({ code: 'REPLAY' });
+    // A tampered one: refused, nothing committed.
+    const tampered = fromAlice.slice();
+    tampered[tampered.length - 5]! ^= 1;
+    await expect(bob.cipher.decrypt(tampered)).rejects.toBeInstanceOf(ProtocolError);
+    expect(encodeSessionRecord((await record(bob, aliceAddress))!)).toEqual(before);
+
+    // Bob answers on his current session (Alice's); she promotes it, and they agree from then on.
+    expect(text((await alice.cipher.decrypt(await toAlice('answer'))).plaintext)).toBe('answer');
+    for (let i = 0; i < 3; i++) {
+      expect(text((await bob.cipher.decrypt(await toBob(`a${i}`))).plaintext)).toBe(`a${i}`);
+      expect(text((await alice.cipher.decrypt(await toAlice(`b${i}`))).plaintext)).toBe(`b${i}`);
+    }
+    const a = (await record(alice, bobAddress))!;
+    const b = (await record(bob, aliceAddress))!;
+    expect(a.current.baseKey).toEqual(b.current.baseKey);
+    expect([a.archived.length, b.archived.length]).toEqual([1, 1]);
+  });
+
+  it('reads a session row stored before archived sessions were kept, and rewrites it', async () => {
+    const alice = await client('alice');
+    const bob = await client('bob');
+    await alice.contacts.observe('bob', bob.account.accountKey);
+    const address = { accountId: 'alice', deviceId: 1 };
+    const toBob = (message: string) =>
+      alice.cipher.encrypt({
+        recipient: { accountId: 'bob', deviceId: 1 },
+        plaintext: utf8(message),
+        fetchBundle: async () => bob.bundle(),
+      });
+    await bob.cipher.decrypt(await toBob('one'));
+    // Put the row back in its old shape: a bare encoded RatchetState.
+    const state = (await bob.sessions.get(address))!.current;
+    const [row] = await bob.db.sessions.toArray();
+    await bob.db.sessions.put({
+      id: row!.id,
+      body: bob.vault.codec.seal('sessions', row!.id, encodeRatchetState(state)),
+    });
+    expect(text((await bob.cipher.decrypt(await toBob('two'))).plaintext)).toBe('two');
+    const stored = bob.vault.codec.open(
+      'sessions',
+      row!.id,
+      (await bob.db.sessions.get(row!.id))!.body,
+    );
+    expect(stored).toHaveProperty('record');
+    expect((await bob.sessions.get(address))!.archived).toEqual([]);
   });
 });

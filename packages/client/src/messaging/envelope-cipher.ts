@@ -1,17 +1,21 @@
 // Turns content into sealed envelopes for one remote device and back: picks or starts the Double
 // Ratchet session, seals to the device's identity key with our certificate inside, and on receipt
 // checks that the certificate, the contact's pinned key and the session all name the same sender.
+// Per device it keeps the current session and a few archived ones (SessionRecord): we send on the
+// current one; a message opens on whichever it belongs to, and that one becomes current, so two
+// devices that started sessions with each other at once converge on one.
 import {
   acceptSession,
   encodeDeviceCertificate,
   equalBytes,
+  findSessionByBaseKey,
   initiateSession,
   openEnvelope,
+  promoteSession,
   ProtocolError,
-  ratchetDecrypt,
   sealEnvelope,
-  sessionDecryptStart,
-  sessionEncrypt,
+  sessionRecordDecrypt,
+  sessionRecordEncrypt,
   sessionStartBaseKey,
   toBase64Url,
   verifyDeviceCertificate,
@@ -19,6 +23,7 @@ import {
   type PrekeyBundle,
   type Primitives,
   type RatchetState,
+  type SessionRecord,
 } from '@veil/protocol';
 import { canSendTo } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
@@ -67,8 +72,8 @@ export class EnvelopeCipher {
         );
       }
       const identity = await this.keys.identity();
-      let state = await this.sessions.get(recipient);
-      if (state === undefined) {
+      let record = await this.sessions.get(recipient);
+      if (record === undefined) {
         const bundle = await options.fetchBundle();
         if (bundle.certificate.deviceId !== recipient.deviceId) {
           throw new ProtocolError(
@@ -76,23 +81,26 @@ export class EnvelopeCipher {
             'EnvelopeCipher.encrypt: bundle is for another device',
           );
         }
-        state = initiateSession(this.p, {
-          account: identity.account,
-          device: identity.device,
-          remote: { accountId: contact.accountId, accountKey: contact.accountKey },
-          bundle,
-        });
+        record = promoteSession(
+          undefined,
+          initiateSession(this.p, {
+            account: identity.account,
+            device: identity.device,
+            remote: { accountId: contact.accountId, accountKey: contact.accountKey },
+            bundle,
+          }),
+        );
       }
-      const out = sessionEncrypt(this.p, state, options.plaintext);
+      const out = sessionRecordEncrypt(this.p, record, options.plaintext);
       const sealed = sealEnvelope(this.p, {
-        recipient: state.remote.identityKey,
+        recipient: record.current.remote.identityKey,
         payload: {
           kind: out.kind === 'start' ? 'sessionStart' : 'message',
           certificate: identity.certificate,
           body: out.message,
         },
       });
-      await this.sessions.put(recipient, out.state);
+      await this.sessions.put(recipient, out.record);
       return sealed;
     });
   }
@@ -115,39 +123,42 @@ export class EnvelopeCipher {
         certificate.accountKey,
       );
       const existing = await this.sessions.get(sender);
-      let result: { state: RatchetState; plaintext: Uint8Array };
-      if (payload.kind === 'sessionStart') {
+      let result: { record: SessionRecord; state: RatchetState; plaintext: Uint8Array };
+      if (
+        payload.kind === 'sessionStart' &&
+        (existing === undefined ||
+          findSessionByBaseKey(existing, sessionStartBaseKey(payload.body)) < 0)
+      ) {
+        // A session start we hold no session for: a new session, which becomes current while the
+        // one it replaces is archived (a reply may still arrive on it). A start for a session we
+        // do hold — retransmitted or duplicated — goes below and never builds a second one.
+        const accepted = acceptSession(this.p, {
+          account: identity.account,
+          device: identity.device,
+          prekeys: this.keys.lookup,
+          start: payload.body,
+        });
         if (
-          existing !== undefined &&
-          equalBytes(existing.baseKey, sessionStartBaseKey(payload.body))
+          !equalBytes(accepted.initiator.identityKey, certificate.identityKey) ||
+          !equalBytes(accepted.initiator.accountKey, certificate.accountKey)
         ) {
-          result = sessionDecryptStart(this.p, existing, payload.body);
-        } else {
-          const accepted = acceptSession(this.p, {
-            account: identity.account,
-            device: identity.device,
-            prekeys: this.keys.lookup,
-            start: payload.body,
-          });
-          if (
-            !equalBytes(accepted.initiator.identityKey, certificate.identityKey) ||
-            !equalBytes(accepted.initiator.accountKey, certificate.accountKey)
-          ) {
-            throw new ProtocolError(
-              'UNTRUSTED_IDENTITY',
-              'EnvelopeCipher.decrypt: session start and certificate disagree',
-            );
-          }
-          await this.keys.consume(accepted.consumed);
-          result = accepted;
+          throw new ProtocolError(
+            'UNTRUSTED_IDENTITY',
+            'EnvelopeCipher.decrypt: session start and certificate disagree',
+          );
         }
+        await this.keys.consume(accepted.consumed);
+        result = { ...accepted, record: promoteSession(existing, accepted.state) };
       } else {
         if (existing === undefined)
           throw new ProtocolError(
             'UNKNOWN_SENDER',
             'EnvelopeCipher.decrypt: no session with this device',
           );
-        result = ratchetDecrypt(this.p, existing, payload.body);
+        result = sessionRecordDecrypt(this.p, existing, {
+          kind: payload.kind === 'sessionStart' ? 'start' : 'message',
+          bytes: payload.body,
+        });
       }
       if (
         !equalBytes(result.state.remote.identityKey, certificate.identityKey) ||
@@ -158,7 +169,7 @@ export class EnvelopeCipher {
           'EnvelopeCipher.decrypt: certificate does not match the session',
         );
       }
-      await this.sessions.put(sender, result.state);
+      await this.sessions.put(sender, result.record);
       return {
         sender,
         certificate,
