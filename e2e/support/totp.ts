@@ -25,10 +25,19 @@ export async function totp(secret: string, atMs: number): Promise<string> {
   return code;
 }
 
-/** Turns TOTP on from the account screen; returns the secret. Leaves the page on Account. */
-export async function enrolTotp(page: Page, username: string): Promise<string> {
-  await page.getByRole('link', { name: 'Account' }).click();
-  await expect(page.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
+/**
+ * Turns TOTP on from the account screen (or, with `onPage`, from the two-factor section already
+ * shown, as on the onboarding screen); returns the secret.
+ */
+export async function enrolTotp(
+  page: Page,
+  username: string,
+  options: { onPage?: boolean } = {},
+): Promise<string> {
+  if (options.onPage !== true) {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await expect(page.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
+  }
   await page.getByLabel('Your password, to confirm it is you').fill(passwordOf(username));
   await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
   await expect(page.getByLabel('QR code for your authenticator app')).toBeVisible();

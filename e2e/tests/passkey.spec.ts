@@ -1,11 +1,11 @@
-// The issue's main scenario: Alice signs up with a password and turns on TOTP (codes from the
-// enrolled secret); Bob signs up with a passkey alone, made by Chromium's virtual authenticator
+// The issue's main scenario: Alice signs up with a password (the strength meter refuses a weak one)
+// and turns on TOTP while onboarding (codes from the enrolled secret); Bob signs up with a passkey alone, made by Chromium's virtual authenticator
 // (CTAP2 with user verification and PRF) over CDP. They add each other, compare safety numbers,
 // mark each other verified and chat live both ways with delivered and read marks. Then Bob locks
 // and unlocks with his passkey (its PRF output opens his vault), signs out and back in with it.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { enrolTotp, totp } from '../support/totp';
-import { addContact, messages, openChat, send, signUp, uniqueName } from '../support/veil-page';
+import { addContact, messages, openChat, passwordOf, send, uniqueName } from '../support/veil-page';
 
 /** Gives the page's browser a platform passkey authenticator with PRF (Chromium's virtual one). */
 async function addAuthenticator(page: Page): Promise<void> {
@@ -55,8 +55,24 @@ test('password + TOTP meets passkey-only: verified, live both ways, passkey unlo
   const aliceName = uniqueName('alice');
   const bobName = uniqueName('bob');
 
-  const alice = await signUp(browser, aliceName);
-  const aliceTotp = await enrolTotp(alice, aliceName);
+  // Alice: a password (a weak one is refused, the meter says why), then TOTP during onboarding.
+  const alice = await (await browser.newContext()).newPage();
+  await alice.goto('/signup');
+  await alice.getByLabel('Username').fill(aliceName);
+  await alice.getByLabel('Password', { exact: true }).fill('password123');
+  await expect(alice.getByText('Very weak')).toBeVisible();
+  await alice.getByRole('button', { name: 'Create account' }).click();
+  await expect(
+    alice.getByRole('status').filter({ hasText: 'Choose a stronger password' }),
+  ).toBeVisible();
+  await alice.getByLabel('Password', { exact: true }).fill(passwordOf(aliceName));
+  await expect(alice.getByText('Very strong')).toBeVisible();
+  await alice.getByRole('button', { name: 'Create account' }).click();
+  await expect(alice.getByRole('heading', { name: 'Secure your account' })).toBeVisible({
+    timeout: 20_000,
+  });
+  const aliceTotp = await enrolTotp(alice, aliceName, { onPage: true });
+  await alice.getByRole('link', { name: 'Continue to chats' }).click();
 
   const bob = await pageWithAuthenticator(browser);
   await bob.goto('/signup');
