@@ -28,6 +28,8 @@ export const VERSION = {
   vaultExport: 1,
   attachmentPointer: 1,
   content: 1,
+  accountBackup: 1,
+  accountBackupSecret: 1,
 } as const;
 
 /** Labels for HKDF info strings and signature contexts. ASCII, prefixed "Veil_", never reused. */
@@ -52,6 +54,8 @@ export const LABEL = {
   vaultRow: utf8('Veil_VaultRow_v1'),
   vaultExport: utf8('Veil_VaultExport_v1'),
   attachment: utf8('Veil_Attachment_v1'),
+  accountBackupExportKey: utf8('Veil_AccountBackup_ExportKey_v1'),
+  accountBackupPasskeyPrf: utf8('Veil_AccountBackup_PasskeyPrf_v1'),
 } as const;
 
 /** Chain KDF inputs (Signal's Double Ratchet recommendation: HMAC with constant 0x01 / 0x02). */

@@ -21,6 +21,7 @@ export const PROTOCOL_ERROR_CODES = [
   'HASH_MISMATCH',
   'TRUNCATED',
   'TOO_LARGE',
+  'NO_MATCHING_WRAP',
 ] as const;
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];

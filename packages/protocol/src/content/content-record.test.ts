@@ -61,6 +61,13 @@ const content: fc.Arbitrary<Content> = fc.oneof(
     displayName,
     avatar: fc.option(avatar),
   }),
+  fc.record({
+    ...base,
+    type: fc.constant('syncSent' as const),
+    peer: fc.constantFrom('bob', 'carol.x', 'd'),
+    // Any encoded content but a sent transcript (type code 12 in its second byte).
+    content: fc.uint8Array({ maxLength: 300 }).filter((bytes) => bytes[1] !== 12),
+  }),
 );
 
 const codeOf = (fn: () => unknown): string => {
@@ -210,6 +217,42 @@ describe('content record', () => {
         forged.set(utf8(name), formatOffset(''));
         expect(codeOf(() => decodeContent(forged))).toBe('MALFORMED');
       }
+    });
+  });
+
+  describe('sent transcript (syncSent)', () => {
+    const text: Content = {
+      type: 'text',
+      messageId: new Uint8Array(16).fill(7),
+      sentAt: 1_700_000_000_000,
+      text: 'hello',
+      replyTo: null,
+    };
+    const transcript = (inner: Uint8Array, peer = 'bob'): Content => ({
+      type: 'syncSent',
+      messageId: new Uint8Array(16).fill(9),
+      sentAt: 1_700_000_000_001,
+      peer,
+      content: inner,
+    });
+
+    test('carries the peer and the original content byte for byte', () => {
+      const decoded = decodeContent(encodeContent(transcript(encodeContent(text))));
+      expect(decoded.type === 'syncSent' && decoded.peer).toBe('bob');
+      expect(decoded.type === 'syncSent' && decodeContent(decoded.content)).toEqual(text);
+    });
+
+    test('never nests, and always names a peer', () => {
+      const once = encodeContent(transcript(encodeContent(text)));
+      expect(codeOf(() => encodeContent(transcript(once)))).toBe('INVALID_ARGUMENT');
+      expect(codeOf(() => encodeContent(transcript(encodeContent(text), '')))).toBe(
+        'INVALID_ARGUMENT',
+      );
+      // A nested transcript forged past the encoder is refused by the decoder.
+      const inner = encodeContent(text);
+      const forged = encodeContent(transcript(inner));
+      forged[forged.length - inner.length + 1] = 12;
+      expect(codeOf(() => decodeContent(forged))).toBe('MALFORMED');
     });
   });
 });

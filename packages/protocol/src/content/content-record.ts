@@ -16,12 +16,14 @@
 //   senderKeyDistribution (10): u32 len + encoded sender-key distribution
 //   profile (11):    u16 len + UTF-8 display name | u8 avatar format (0 none, 1 WebP, 2 JPEG, 3 PNG)
 //                    [| u32 len + image bytes, only when the format is not 0]
+//   syncSent (12):   u16 len + peer account id | u32 len + the encoded content sent to that peer
+//                    (a "sent transcript" for the sender's own other devices; it never nests)
 // Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages. A display
 // name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
 // with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
 // avatar is 1 byte..64 KiB (a 128×128 WebP is a few KiB), so a profile fits a 128 KiB envelope.
 
-import { VERSION } from '../constants';
+import { LIMITS, VERSION } from '../constants';
 import { ByteReader } from '../encoding/byte-reader';
 import { ByteWriter } from '../encoding/byte-writer';
 import { fromUtf8, utf8 } from '../encoding/bytes';
@@ -82,6 +84,13 @@ export type Content =
       /** Chosen by its owner: never an identity (the account id and safety number are). */
       readonly displayName: string;
       readonly avatar: ProfileAvatar | null;
+    })
+  | (Base & {
+      readonly type: 'syncSent';
+      /** Whom the original went to; only the account's own devices ever receive this record. */
+      readonly peer: string;
+      /** The encoded content as the peer received it (never a syncSent itself). */
+      readonly content: Uint8Array;
     });
 
 export type ContentType = Content['type'];
@@ -98,6 +107,7 @@ const TYPE_CODES = {
   disappearingTimer: 9,
   senderKeyDistribution: 10,
   profile: 11,
+  syncSent: 12,
 } as const satisfies Record<ContentType, number>;
 
 /** 0 is "no avatar". */
@@ -168,6 +178,39 @@ function readProfile(reader: ByteReader): { displayName: string; avatar: Profile
   const bytes = reader.bytes(CONTENT_LIMITS.avatarBytes);
   if (bytes.length === 0) fail('MALFORMED', 'decodeContent: empty avatar');
   return { displayName, avatar: { format, bytes } };
+}
+
+/** The byte after the version byte of an encoded content record: its type code. */
+function innerTypeCode(inner: Uint8Array): number | undefined {
+  return inner[1];
+}
+
+function writeSyncSent(
+  writer: ByteWriter,
+  content: Extract<Content, { type: 'syncSent' }>,
+  context: string,
+): void {
+  const peerBytes = utf8(content.peer).length;
+  if (peerBytes === 0 || peerBytes > LIMITS.maxAccountIdBytes) {
+    fail('INVALID_ARGUMENT', `${context}: a sent transcript names its peer`);
+  }
+  if (content.content.length > CONTENT_LIMITS.embeddedBytes) {
+    fail('TOO_LARGE', `${context}: sent content too large`);
+  }
+  if (innerTypeCode(content.content) === TYPE_CODES.syncSent) {
+    fail('INVALID_ARGUMENT', `${context}: a sent transcript does not nest`);
+  }
+  writer.string(content.peer).bytes(content.content);
+}
+
+function readSyncSent(reader: ByteReader): { peer: string; content: Uint8Array } {
+  const peer = reader.string(LIMITS.maxAccountIdBytes);
+  if (peer === '') fail('MALFORMED', 'decodeContent: a sent transcript names its peer');
+  const content = reader.bytes(CONTENT_LIMITS.embeddedBytes);
+  if (innerTypeCode(content) === TYPE_CODES.syncSent) {
+    fail('MALFORMED', 'decodeContent: a sent transcript does not nest');
+  }
+  return { peer, content };
 }
 
 function writeReply(writer: ByteWriter, replyTo: MessageId | null): void {
@@ -250,6 +293,9 @@ export function encodeContent(content: Content): Uint8Array {
     case 'profile':
       writeProfile(writer, content, context);
       break;
+    case 'syncSent':
+      writeSyncSent(writer, content, context);
+      break;
   }
   return writer.finish();
 }
@@ -320,6 +366,9 @@ export function decodeContent(bytes: Uint8Array): Content {
       break;
     case 'profile':
       content = { ...base, type, ...readProfile(reader) };
+      break;
+    case 'syncSent':
+      content = { ...base, type, ...readSyncSent(reader) };
       break;
   }
   reader.end();
