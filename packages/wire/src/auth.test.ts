@@ -32,6 +32,7 @@ describe('auth schemas', () => {
     const account = {
       username: 'alice',
       createdAt: 1,
+      passwordSet: true,
       totpEnabled: false,
       passkeyCount: 0,
       recoveryCodesLeft: 0,
