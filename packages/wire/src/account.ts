@@ -12,6 +12,7 @@ import {
   TotpCodeSchema,
   WebauthnChallengeIdSchema,
 } from './auth';
+import { KeyBackupPutBodySchema } from './keys';
 
 const Token = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
 const Millis = Type.Integer({ minimum: 0 });
@@ -165,7 +166,16 @@ export const PasswordChangeStartReplySchema = Type.Object(
 export type PasswordChangeStartReply = Static<typeof PasswordChangeStartReplySchema>;
 
 export const PasswordChangeFinishBodySchema = Type.Object(
-  { changeToken: Token, registrationRecord: OpaqueMessageSchema },
+  {
+    changeToken: Token,
+    registrationRecord: OpaqueMessageSchema,
+    /**
+     * The account-key backup re-encrypted under the new password's export key, committed in the
+     * same transaction as the new record (compare-and-set on its version), so the relay never
+     * holds a password whose backup the old password opens.
+     */
+    keyBackup: Type.Optional(KeyBackupPutBodySchema),
+  },
   { additionalProperties: false },
 );
 export type PasswordChangeFinishBody = Static<typeof PasswordChangeFinishBodySchema>;

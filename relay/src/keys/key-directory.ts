@@ -75,7 +75,13 @@ export interface KeyDirectory {
   directory(username: string): Promise<DirectoryEntry>;
   bundles(username: string, deviceIds: readonly number[] | undefined): Promise<BundleReply>;
   readBackup(accountId: number): Promise<KeyBackup>;
-  writeBackup(accountId: number, backup: string, expectedVersion: number): Promise<number>;
+  /** Compare-and-set on the version; `db` runs it inside a caller's transaction. */
+  writeBackup(
+    accountId: number,
+    backup: string,
+    expectedVersion: number,
+    options?: { db?: Transaction<Database> },
+  ): Promise<number>;
   /** The session's device, or 403 when the session is not bound to one. */
   boundDevice(session: AuthenticatedSession): DeviceAddress;
 }
@@ -438,14 +444,15 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       return { backup: toBase64Url(row.key_backup), version: row.key_backup_version };
     },
 
-    async writeBackup(accountId, backup, expectedVersion) {
+    async writeBackup(accountId, backup, expectedVersion, options) {
+      const db = options?.db ?? app.db;
       let bytes: Uint8Array;
       try {
         bytes = fromBase64Url(backup);
       } catch {
         throw new RelayKeyMaterialError('backup: not base64url');
       }
-      const updated = await app.db
+      const updated = await db
         .updateTable('accounts')
         .set((eb) => ({
           key_backup: bytes,
@@ -456,7 +463,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
         .returning('key_backup_version')
         .executeTakeFirst();
       if (updated === undefined) throw new RelayKeyBackupConflictError();
-      await app.activity.record(accountId, ActivityKind.keyBackupChanged);
+      await app.activity.record(accountId, ActivityKind.keyBackupChanged, null, { db });
       return updated.key_backup_version;
     },
   };

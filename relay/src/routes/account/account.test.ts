@@ -143,6 +143,52 @@ describe('account area', () => {
     expect(kinds).toContain('password-changed');
   });
 
+  it('replaces the key backup together with the password, or neither on a stale version', async () => {
+    const client = await signedUp(relay, 'fay', PASSWORD);
+    const put = await client.call('PUT', '/api/v1/account/key-backup', {
+      backup: 'AAAA',
+      expectedVersion: 0,
+    });
+    expect(put.status).toBe(200);
+    const change = async (password: string, expectedVersion: number) => {
+      const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({
+        password,
+      });
+      const reauth = await client.reauthWithPassword(PASSWORD);
+      const start = await client.call<PasswordChangeStartReply>(
+        'POST',
+        '/api/v1/account/password/start',
+        { registrationRequest, reauthToken: reauth.body.reauthToken },
+      );
+      const { registrationRecord } = opaque.client.finishRegistration({
+        clientRegistrationState,
+        registrationResponse: start.body.registrationResponse,
+        password,
+        keyStretching: TEST_KEY_STRETCHING,
+      });
+      return client.call('POST', '/api/v1/account/password/finish', {
+        changeToken: start.body.changeToken,
+        registrationRecord,
+        keyBackup: { backup: 'BBBB', expectedVersion },
+      });
+    };
+    // A stale version: the whole change is refused, the old password and backup stay.
+    const stale = await change('a stale attempt here', 0);
+    expect(stale.body.code).toBe('RELAY_ERR_KEY_BACKUP_VERSION');
+    expect((await new AuthClient(relay).login('fay', 'a stale attempt here')).status).toBe(401);
+    expect((await client.call('GET', '/api/v1/account/key-backup')).body).toEqual({
+      backup: 'AAAA',
+      version: 1,
+    });
+    const done = await change('the password after', 1);
+    expect(done.status).toBe(204);
+    expect((await new AuthClient(relay).login('fay', 'the password after')).status).toBe(200);
+    expect((await client.call('GET', '/api/v1/account/key-backup')).body).toEqual({
+      backup: 'BBBB',
+      version: 2,
+    });
+  });
+
   it('takes a current TOTP code as the proof for a password change', async () => {
     const client = await signedUp(relay, 'erin', PASSWORD);
     const { secret } = await enableTotp(client, PASSWORD);

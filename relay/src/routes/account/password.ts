@@ -1,6 +1,7 @@
 // Password change: an OPAQUE re-registration. The first step needs a fresh proof (auth/step-up.ts),
 // because it evaluates the account's OPRF key and so must not serve a stolen session as a guessing
-// oracle; it hands out a single-use change token for the second. Finishing replaces the record,
+// oracle; it hands out a single-use change token for the second. Finishing replaces the record
+// (and, when sent, the account-key backup re-encrypted for the new password, in one transaction),
 // ends every other session and abandons login attempts still running with the old password.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -90,6 +91,18 @@ export default async function passwordRoutes(fastify: FastifyInstance): Promise<
           .where('id', '=', session.accountId)
           .execute();
         await trx.deleteFrom('opaque_logins').where('username', '=', username).execute();
+        const { keyBackup } = request.body;
+        if (keyBackup !== undefined) {
+          // A conflict throws, and the transaction takes the new password back with it.
+          await app.keys.writeBackup(
+            session.accountId,
+            keyBackup.backup,
+            keyBackup.expectedVersion,
+            {
+              db: trx,
+            },
+          );
+        }
         await app.activity.record(session.accountId, ActivityKind.passwordChanged, null, {
           db: trx,
         });

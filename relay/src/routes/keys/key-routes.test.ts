@@ -267,6 +267,47 @@ describe('device claims and the device list', () => {
   });
 });
 
+describe('device lists from a second device', () => {
+  it('takes a new device only under a list the account key signed, with a higher counter', async () => {
+    const alice = await registeredDevice(relay, 'alice');
+    const { p } = alice;
+    const laptop = new AuthClient(relay);
+    await laptop.login('alice', 'pw of alice');
+    const device2 = createDeviceKeys(p, 2);
+    const register = (list: ReturnType<typeof listFor>) =>
+      laptop.call(
+        'POST',
+        '/api/v1/devices',
+        registrationBody(p, { account: alice.account, device: device2, list, firstId: 50 }),
+      );
+
+    // The relay (or anyone) cannot add a device with a list it signed itself...
+    const mallory = createAccountIdentity(p, 'alice');
+    const unsigned = await register(listFor(p, mallory, [alice.device, device2], 2));
+    expect(unsigned.body.code).toBe('RELAY_ERR_KEY_MATERIAL');
+    // ...nor with a list whose signed bytes were edited after signing...
+    const edited = listFor(p, alice.account, [alice.device, device2], 2);
+    const tampered = await register({ ...edited, counter: 3 });
+    expect(tampered.body.code).toBe('RELAY_ERR_KEY_MATERIAL');
+    // ...nor with the counter the account's list already has.
+    const same = await register(listFor(p, alice.account, [alice.device, device2], 1));
+    expect(same.body.code).toBe('RELAY_ERR_DEVICE_LIST_COUNTER');
+
+    expect((await register(edited)).status).toBe(201);
+    const entry = await alice.client.call<DirectoryEntry>('GET', '/api/v1/directory/alice');
+    const { decodeDeviceList } = await import('@veil/protocol');
+    const served = decodeDeviceList(fromBase64Url(entry.body.deviceList));
+    expect([served.counter, served.devices.map((d) => d.deviceId)]).toEqual([2, [1, 2]]);
+
+    // A replacement list must be signed too.
+    const { encodeDeviceList } = await import('@veil/protocol');
+    const forged = await alice.client.call('PUT', '/api/v1/devices/list', {
+      deviceList: toBase64Url(encodeDeviceList(listFor(p, mallory, [alice.device], 3))),
+    });
+    expect(forged.body.code).toBe('RELAY_ERR_KEY_MATERIAL');
+  });
+});
+
 describe('prekey uploads and the key backup', () => {
   it('refills prekeys up to the per-device cap', async () => {
     const alice = await registeredDevice(relay, 'alice', { oneTimeCount: 0 });
