@@ -9,6 +9,7 @@ import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import relayPackage from '../package.json' with { type: 'json' };
 import { buildApp } from './app';
+import { STATIC_RATE_LIMIT_MAX } from './plugins/external/rate-limit';
 import { loadConfig } from './config';
 
 const checkHealth = Compile(HealthSchema);
@@ -81,7 +82,7 @@ describe('relay over HTTP', () => {
     expect(header('x-content-type-options')).toBe('nosniff');
     expect(header('x-frame-options')).toBe('DENY');
     expect(header('permissions-policy')).toContain('camera=()');
-    expect(header('x-ratelimit-limit')).toBe('600');
+    expect(header('x-ratelimit-limit')).toBe(String(STATIC_RATE_LIMIT_MAX));
   });
 
   it('serves static files with their type', async () => {

@@ -11,9 +11,11 @@ export interface StaticOptions {
   readonly webDir: string;
 }
 
+/** A page navigation to a client-side route; never an API path (those answer 404 in JSON). */
 function wantsHtml(request: FastifyRequest): boolean {
   return (
     (request.method === 'GET' || request.method === 'HEAD') &&
+    !request.url.startsWith('/api/') &&
     (request.headers.accept ?? '').includes('text/html')
   );
 }
