@@ -1,16 +1,18 @@
 // The mailbox repository: submissions (one stored body per distinct envelope, one delivery row per
 // recipient device, idempotent by client id), per-device reads in sequence order, cumulative acks
-// that delete, and a sweep for what expired. A submission is acknowledged only
-// after its transaction committed (SQLite in WAL mode with synchronous=FULL: durable on COMMIT), and
-// only then are the recipients' sockets told. No row records the sender.
+// that delete, and a sweep for what expired. A submission is acknowledged only after the transaction
+// holding it committed (SQLite in WAL mode with synchronous=FULL: durable on COMMIT), and only then
+// are the recipients' sockets told. Submissions arriving together share a transaction (group
+// commit, commit-queue.ts), so one fsync covers many. No row records the sender.
 import { createHash } from 'node:crypto';
-import { fromBase64Url, toBase64Url } from '@veil/protocol';
+import { toBase64Url } from '@veil/protocol';
 import { MAILBOX_LIMITS, type MailboxPage, type SubmitBody, type SubmitReply } from '@veil/wire';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
-import { resolveRecipients } from './recipients';
+import { commitQueue, type Settled } from './commit-queue';
+import { writeSubmissions, type PreparedSubmission, type WriteOutcome } from './write-submissions';
 
 export interface MailboxService {
   submit(body: SubmitBody): Promise<SubmitReply>;
@@ -22,6 +24,9 @@ export interface MailboxService {
   /** Removes expired envelopes, orphaned bodies and old idempotency records. */
   sweep(now?: number): Promise<{ envelopes: number; submissions: number }>;
 }
+
+/** Submissions per transaction at most: bounds the wait of the first one in a full batch. */
+const MAX_BATCH = 256;
 
 function sha256(...parts: readonly (string | Uint8Array)[]): Buffer {
   const hash = createHash('sha256');
@@ -66,91 +71,83 @@ export async function createMailbox(
     return { duplicate: true, deliveries: stored.deliveries };
   };
 
+  const writeAlone = async (submission: PreparedSubmission): Promise<Settled<WriteOutcome>> => {
+    try {
+      const [outcome] = await db
+        .transaction()
+        .execute((trx) => writeSubmissions(trx, [submission]));
+      return { ok: true, value: outcome! };
+    } catch (error) {
+      // Another writer on the same database stored this client id first.
+      if (isUniqueViolation(error)) return { ok: true, value: { kind: 'known' } };
+      return { ok: false, error };
+    }
+  };
+  // Every submission goes through one commit queue: see commit-queue.ts for how batches form.
+  const queue = commitQueue<PreparedSubmission, WriteOutcome>({
+    maxBatch: MAX_BATCH,
+    commit: async (batch) => {
+      if (batch.length === 1) return [await writeAlone(batch[0]!)];
+      try {
+        const outcomes = await db.transaction().execute((trx) => writeSubmissions(trx, batch));
+        return outcomes.map((value) => ({ ok: true, value }));
+      } catch {
+        // The batch rolled back as a whole. One bad submission must not fail the others, so each
+        // is written again in a transaction of its own and settles with its own outcome.
+        const settled: Settled<WriteOutcome>[] = [];
+        for (const submission of batch) settled.push(await writeAlone(submission));
+        return settled;
+      }
+    },
+  });
+
   const service: MailboxService = {
     async submit(body) {
-      const clientId = fromBase64Url(body.clientId);
+      const clientId = Buffer.from(body.clientId, 'base64url');
       const clientIdHash = sha256(clientId);
       const digest = submissionDigest(body);
-      const known = await db
-        .selectFrom('submissions')
-        .select('client_id_hash')
-        .where('client_id_hash', '=', clientIdHash)
-        .executeTakeFirst();
-      if (known !== undefined) return duplicateOf(clientIdHash, digest);
-
-      const recipients = await resolveRecipients(db, body.envelopes);
       const now = Date.now();
-      const expiresAt = now + options.envelopeTtlMs;
-      let assigned: { device: DeviceAddress; seq: number }[];
-      try {
-        assigned = await db.transaction().execute(async (trx) => {
-          const out: { device: DeviceAddress; seq: number }[] = [];
-          const total = recipients.reduce((sum, envelope) => sum + envelope.length, 0);
-          await trx
-            .insertInto('submissions')
-            .values({
-              client_id_hash: clientIdHash,
-              digest,
-              deliveries: total,
-              expires_at: expiresAt,
-            })
-            .execute();
-          for (const [index, envelope] of body.envelopes.entries()) {
-            const index32 = Buffer.alloc(4);
-            index32.writeUInt32BE(index);
-            const { id } = await trx
-              .insertInto('envelopes')
-              .values({
-                client_id_hash: sha256(clientId, index32),
-                body: fromBase64Url(envelope.body),
-                created_at: now,
-                expires_at: expiresAt,
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow();
-            for (const [i, to] of envelope.to.entries()) {
-              const device = recipients[index]![i]!;
-              const head = await trx
-                .insertInto('mailbox_heads')
-                .values({ account_id: device.accountId, device_id: device.deviceId, next_seq: 2 })
-                .onConflict((oc) =>
-                  oc
-                    .columns(['account_id', 'device_id'])
-                    .doUpdateSet((eb) => ({ next_seq: eb('mailbox_heads.next_seq', '+', 1) })),
-                )
-                .returning('next_seq')
-                .executeTakeFirstOrThrow();
-              const seq = head.next_seq - 1;
-              await trx
-                .insertInto('deliveries')
-                .values({
-                  account_id: device.accountId,
-                  device_id: device.deviceId,
-                  seq,
-                  envelope_id: id,
-                  key_record: to.keyRecord === undefined ? null : fromBase64Url(to.keyRecord),
-                })
-                .execute();
-              out.push({ device, seq });
-            }
-          }
-          return out;
-        });
-      } catch (error) {
-        // A concurrent retry with the same client id committed first.
-        if (isUniqueViolation(error)) return duplicateOf(clientIdHash, digest);
-        throw error;
+      const outcome = await queue.push({
+        clientIdHash,
+        digest,
+        createdAt: now,
+        expiresAt: now + options.envelopeTtlMs,
+        envelopes: body.envelopes.map((envelope, index) => {
+          const index32 = Buffer.alloc(4);
+          index32.writeUInt32BE(index);
+          return {
+            clientIdHash: sha256(clientId, index32),
+            // The wire schema admitted only base64url text, so Node's decoder (native, and a
+            // Buffer, which better-sqlite3 binds faster than a Uint8Array) is safe here.
+            body: Buffer.from(envelope.body, 'base64url'),
+            to: envelope.to.map((to) => ({
+              username: to.username,
+              deviceId: to.deviceId,
+              keyRecord: to.keyRecord === undefined ? null : Buffer.from(to.keyRecord, 'base64url'),
+            })),
+          };
+        }),
+      });
+      switch (outcome.kind) {
+        case 'known':
+          return duplicateOf(clientIdHash, digest);
+        case 'again':
+          return service.submit(body);
+        case 'refused':
+          throw outcome.error;
+        case 'stored':
+          break;
       }
       // Committed: only now may anyone (the sender, the recipients' sockets) hear of it.
       options.accepted?.(body.envelopes.length);
       const highest = new Map<string, { device: DeviceAddress; seq: number }>();
-      for (const entry of assigned) {
+      for (const entry of outcome.assigned) {
         const key = `${entry.device.accountId}:${entry.device.deviceId}`;
         const seen = highest.get(key);
         if (seen === undefined || seen.seq < entry.seq) highest.set(key, entry);
       }
       for (const { device, seq } of highest.values()) options.publish(device, seq);
-      return { duplicate: false, deliveries: assigned.length };
+      return { duplicate: false, deliveries: outcome.assigned.length };
     },
 
     async read(device, after, limit = MAILBOX_LIMITS.pageSize) {

@@ -1,7 +1,7 @@
 // Resolves a submission's recipients (username, device id) to mailbox addresses. Every device must
 // exist; otherwise the whole submission is refused with the list of unknown devices, so the sender
 // refreshes those device lists and sends again (nothing is stored for a device that is gone).
-import type { SubmitEnvelope, UnknownDevicesReply } from '@veil/wire';
+import type { UnknownDevicesReply } from '@veil/wire';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeviceAddress } from '../keys/prekey-store';
@@ -26,22 +26,32 @@ export class RelayUnknownDevicesError extends Error {
   }
 }
 
-/** One address per recipient, in the submission's order. */
-export async function resolveRecipients(
+/** Active accounts' devices by `username:deviceId`, for every username named. */
+export async function lookupDevices(
   db: Kysely<Database>,
-  envelopes: readonly SubmitEnvelope[],
-): Promise<DeviceAddress[][]> {
-  const usernames = [
-    ...new Set(envelopes.flatMap((e) => e.to.map((to) => to.username.toLowerCase()))),
-  ];
-  const rows = await db
-    .selectFrom('accounts')
-    .innerJoin('devices', 'devices.account_id', 'accounts.id')
-    .select(['accounts.username', 'accounts.id', 'devices.device_id'])
-    .where('accounts.username', 'in', usernames)
-    .where('accounts.status', '=', 'active')
-    .execute();
-  const known = new Map(rows.map((row) => [`${row.username}:${row.device_id}`, row.id]));
+  usernames: Iterable<string>,
+): Promise<Map<string, number>> {
+  const names = [...new Set([...usernames].map((name) => name.toLowerCase()))];
+  const known = new Map<string, number>();
+  // Bounded `in` lists: SQLite and Postgres both cap the number of bound parameters.
+  for (let i = 0; i < names.length; i += 500) {
+    const rows = await db
+      .selectFrom('accounts')
+      .innerJoin('devices', 'devices.account_id', 'accounts.id')
+      .select(['accounts.username', 'accounts.id', 'devices.device_id'])
+      .where('accounts.username', 'in', names.slice(i, i + 500))
+      .where('accounts.status', '=', 'active')
+      .execute();
+    for (const row of rows) known.set(`${row.username}:${row.device_id}`, row.id);
+  }
+  return known;
+}
+
+/** One address per recipient, in the submission's order; throws for any unknown device. */
+export function resolveWith(
+  known: ReadonlyMap<string, number>,
+  envelopes: readonly { readonly to: readonly { username: string; deviceId: number }[] }[],
+): DeviceAddress[][] {
   const unknown: UnknownDevicesReply['unknown'] = [];
   const resolved = envelopes.map((envelope) =>
     envelope.to.map((to) => {

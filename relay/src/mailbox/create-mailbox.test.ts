@@ -1,0 +1,161 @@
+// Group commit, driven directly on a real SQLite file: submissions that arrive together share a
+// transaction, yet each sender hears only about its own submission, only after it committed, and
+// one bad submission in a batch does not take the others down with it.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SubmitBody } from '@veil/wire';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../db/open-database';
+import type { Database } from '../db/schema';
+import { RelayClientIdReusedError } from '../errors';
+import { createMailbox, type MailboxService } from './create-mailbox';
+import { RelayUnknownDevicesError } from './recipients';
+
+let dir: string;
+let opened: OpenedDatabase;
+let mailbox: MailboxService;
+let commits: number;
+const ids = new Map<string, number>();
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'veil-mailbox-'));
+  opened = await openDatabase(dir);
+  for (const username of ['alice', 'bob']) {
+    const { id } = await opened.db
+      .insertInto('accounts')
+      .values({ username, created_at: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids.set(username, id);
+    for (const deviceId of [1, 2]) {
+      await opened.db
+        .insertInto('devices')
+        .values({
+          account_id: id,
+          device_id: deviceId,
+          identity_key: new Uint8Array(32),
+          signing_key: new Uint8Array(32),
+          certificate: new Uint8Array(64),
+          created_at: 1,
+        })
+        .execute();
+    }
+  }
+  // The mailbox gets its own Kysely over the same file that counts transactions (each one is
+  // one fsync'd commit) as the driver begins them.
+  commits = 0;
+  const sqlite = opened.sqlite;
+  const counting = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: {
+        close: () => undefined,
+        prepare: (sql) => {
+          if (/^begin/i.test(sql)) commits++;
+          return sqlite.prepare(sql);
+        },
+      },
+    }),
+  });
+  mailbox = await createMailbox(counting, { envelopeTtlMs: 60_000, publish: () => undefined });
+});
+
+afterEach(async () => {
+  await opened.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function submission(
+  to: { username: string; deviceId: number }[],
+  body = randomBytes(64),
+): SubmitBody {
+  return {
+    clientId: randomBytes(16).toString('base64url'),
+    envelopes: [{ body: body.toString('base64url'), to }],
+  };
+}
+
+async function storedCount(): Promise<number> {
+  const row = await opened.db
+    .selectFrom('submissions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+describe('group commit', () => {
+  it('answers each of many concurrent senders after a commit that holds its submission', async () => {
+    commits = 0;
+    const bodies = Array.from({ length: 40 }, () => submission([{ username: 'bob', deviceId: 1 }]));
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const reply = await mailbox.submit(body);
+        // Whoever is answered finds its submission already stored.
+        const stored = await opened.db.selectFrom('submissions').select('deliveries').execute();
+        return { reply, storedWhenAnswered: stored.length };
+      }),
+    );
+    for (const { reply, storedWhenAnswered } of answers) {
+      expect(reply).toEqual({ duplicate: false, deliveries: 1 });
+      expect(storedWhenAnswered).toBeGreaterThan(0);
+    }
+    expect(await storedCount()).toBe(40);
+    // They arrived in the same event-loop turn, so one transaction holds them all.
+    expect(commits).toBe(1);
+    const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
+    expect(page.envelopes.map((envelope) => envelope.seq)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+  });
+
+  it('gives each device consecutive sequences across a batch of multi-recipient envelopes', async () => {
+    const everyone = [
+      { username: 'alice', deviceId: 2 },
+      { username: 'bob', deviceId: 1 },
+      { username: 'bob', deviceId: 2 },
+    ];
+    await Promise.all(Array.from({ length: 10 }, () => mailbox.submit(submission(everyone))));
+    for (const [username, deviceId] of [
+      ['alice', 2],
+      ['bob', 1],
+      ['bob', 2],
+    ] as const) {
+      const device = { accountId: ids.get(username)!, deviceId };
+      const page = await mailbox.read(device, 0, 100);
+      expect(page.envelopes.map((envelope) => envelope.seq)).toEqual([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+      ]);
+      expect(await mailbox.head(device)).toBe(10);
+    }
+  });
+
+  it('refuses only the submission that names an unknown device', async () => {
+    const good = Array.from({ length: 5 }, () => submission([{ username: 'bob', deviceId: 1 }]));
+    const bad = submission([{ username: 'bob', deviceId: 9 }]);
+    const results = await Promise.allSettled([...good, bad].map((body) => mailbox.submit(body)));
+    expect(results.slice(0, 5).every((result) => result.status === 'fulfilled')).toBe(true);
+    const refused = results[5]!;
+    expect(refused.status).toBe('rejected');
+    expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(RelayUnknownDevicesError);
+    expect(await storedCount()).toBe(5);
+  });
+
+  it('stores a client id once when it comes twice in one batch', async () => {
+    const body = submission([{ username: 'bob', deviceId: 1 }]);
+    const reused = { ...body, envelopes: submission([{ username: 'bob', deviceId: 1 }]).envelopes };
+    const results = await Promise.allSettled([
+      mailbox.submit(body),
+      mailbox.submit(body),
+      mailbox.submit(reused),
+    ]);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: { duplicate: false, deliveries: 1 } });
+    expect(results[1]).toEqual({ status: 'fulfilled', value: { duplicate: true, deliveries: 1 } });
+    expect(results[2].status).toBe('rejected');
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(RelayClientIdReusedError);
+    expect(await storedCount()).toBe(1);
+    const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
+    expect(page.envelopes).toHaveLength(1);
+  });
+});
