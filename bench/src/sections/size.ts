@@ -1,0 +1,140 @@
+// Figure 5, size: gzipped JavaScript of the built PWA (web/build), without libsodium (its share is
+// reported on its own: a fixed cost we chose, WebAssembly inlined as base64) and without the zxcvbn
+// dictionaries, which only the sign-up screen loads, lazily, and which are reported as a lazy chunk.
+// Everything else counts, eager or not: route chunks load as people move around the app.
+// gzip level 6 is what common servers and CDNs send; the relay serves the files as they are.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Figure, Section, SectionReport } from '../report';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const web = join(root, 'web');
+const build = join(web, 'build');
+const manifestPath = join(web, '.svelte-kit', 'output', 'client', '.vite', 'manifest.json');
+
+interface ManifestChunk {
+  readonly file: string;
+  readonly src?: string;
+  readonly name?: string;
+  readonly imports?: readonly string[];
+}
+
+interface Chunk {
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipped: number;
+  kind: 'libsodium' | 'zxcvbn (lazy)' | 'app';
+  label: string;
+}
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return jsFiles(path);
+    return entry.name.endsWith('.js') ? [path] : [];
+  });
+}
+
+/** Files of the zxcvbn modules and what only they import, per Vite's manifest. */
+function zxcvbnFiles(manifest: Record<string, ManifestChunk>): Map<string, string> {
+  const files = new Map<string, string>();
+  const visit = (key: string, label: string): void => {
+    const chunk = manifest[key];
+    if (chunk === undefined || files.has(chunk.file)) return;
+    files.set(chunk.file, label);
+    for (const imported of chunk.imports ?? []) visit(imported, label);
+  };
+  for (const key of Object.keys(manifest)) {
+    const match = /@zxcvbn-ts\/([a-z-]+)/.exec(key);
+    if (match !== null) visit(key, `@zxcvbn-ts/${match[1]!}`);
+  }
+  return files;
+}
+
+const kb = (bytes: number) => ({ value: bytes / 1024, unit: 'KB' });
+
+async function runSize(): Promise<SectionReport> {
+  const notes: string[] = [];
+  if (!existsSync(join(build, 'index.html'))) {
+    notes.push(
+      'web/build was missing: built it with `pnpm --filter @veil/web build` for this run.',
+    );
+    execFileSync('pnpm', ['--filter', '@veil/web', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+  notes.push(
+    `Build measured: web/build from ${statSync(join(build, 'index.html')).mtime.toISOString()}.`,
+  );
+  const manifest = existsSync(manifestPath)
+    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, ManifestChunk>)
+    : {};
+  const lazy = zxcvbnFiles(manifest);
+  const labels = new Map(
+    Object.entries(manifest).map(([key, chunk]) => [chunk.file, chunk.name ?? chunk.src ?? key]),
+  );
+  const chunks: Chunk[] = jsFiles(build).map((path) => {
+    const file = relative(build, path);
+    const text = readFileSync(path);
+    const chunk: Chunk = {
+      file,
+      bytes: text.length,
+      gzipped: gzipSync(text, { level: 6 }).length,
+      kind: 'app',
+      label: labels.get(file) ?? file,
+    };
+    if (lazy.has(file)) {
+      chunk.kind = 'zxcvbn (lazy)';
+      chunk.label = lazy.get(file)!;
+    } else if (/libsodium|sodium_init/.test(text.toString('latin1'))) {
+      chunk.kind = 'libsodium';
+      chunk.label = 'libsodium-wrappers-sumo';
+    }
+    return chunk;
+  });
+  if (lazy.size === 0)
+    notes.push('No Vite manifest with zxcvbn entries found: zxcvbn counted as app JS.');
+
+  const sum = (kind: Chunk['kind']) =>
+    chunks
+      .filter((chunk) => chunk.kind === kind)
+      .reduce((total, chunk) => total + chunk.gzipped, 0);
+  const app = sum('app');
+  const sodium = sum('libsodium');
+  const zxcvbn = sum('zxcvbn (lazy)');
+  const total = app + sodium + zxcvbn;
+  const figures: Figure[] = [
+    {
+      name: 'PWA JS gzipped, without libsodium and the lazy zxcvbn chunks',
+      ours: kb(app),
+      target: { on: 'ours', atMost: 200 },
+      detail: { files: chunks.filter((chunk) => chunk.kind === 'app').length },
+    },
+    {
+      name: `libsodium gzipped (${((sodium / total) * 100).toFixed(0)}% of all JS)`,
+      ours: kb(sodium),
+    },
+    { name: 'zxcvbn (core + dictionaries) gzipped, lazy: sign-up only', ours: kb(zxcvbn) },
+    { name: 'all JS gzipped', ours: kb(total) },
+  ];
+  const largest = [...chunks].sort((a, b) => b.gzipped - a.gzipped).slice(0, 8);
+  notes.push(
+    [
+      'Largest chunks (gzipped / raw):',
+      ...largest.map(
+        (chunk) =>
+          `- ${chunk.file}: ${(chunk.gzipped / 1024).toFixed(1)} KB / ${(chunk.bytes / 1024).toFixed(1)} KB, ${chunk.kind}, ${chunk.label}`,
+      ),
+    ].join('\n'),
+  );
+  return {
+    section: 'size',
+    title: 'Figure 5: size (built PWA)',
+    figures,
+    notes,
+  };
+}
+
+export const sizeSection: Section = { name: 'size', run: runSize };
