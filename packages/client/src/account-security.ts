@@ -1,6 +1,7 @@
 // The account's sensitive changes, each behind a fresh proof the relay checks (docs/relay.md,
 // "Fresh proof"): changing the password (relay and local vault together), turning TOTP off, new
 // recovery codes, and deleting the account with everything this device holds of it.
+import { backupForPasswordChange } from './devices/account-backup';
 import { RelayError } from './relay/relay-http';
 import type { StepUpProof } from './relay/account-api';
 import type { VeilDevice } from './veil-device';
@@ -44,19 +45,28 @@ export function freshProof(device: VeilDevice, factor: StepUpFactor): Promise<St
  * Staging after the relay instead would leave, on a failed local write, a vault that opens only
  * with the old password and a relay that accepts only the new one.
  *
- * The relay ends every other session of the account. The OPAQUE export key changes with the
- * password; once the account-key backup exists (multi-device, issue 6) it is re-encrypted here.
+ * The account-key backup follows the same order: its current version is read with the proof, and
+ * the wrap for the new export key (known only once OPAQUE finishes on this device) travels in the
+ * same `password/finish` the relay commits in one transaction — a backup whose version moved in
+ * between refuses the whole change, which then counts as a refusal (the staged wrap is dropped).
+ *
+ * The relay ends every other session of the account.
  */
 export async function changePassword(
   device: VeilDevice,
   options: { factor: StepUpFactor; newPassword: string },
 ): Promise<void> {
   const proof = await freshProof(device, options.factor);
+  const keyBackup = await backupForPasswordChange(device.options.p, {
+    account: device.account,
+    identity: (await device.keys.identity()).account,
+  });
   await device.vault.stagePassword(options.newPassword);
   try {
     await device.account.changePassword({
       proof,
       newPassword: options.newPassword,
+      keyBackup,
       ...(device.options.keyStretching === undefined
         ? {}
         : { keyStretching: device.options.keyStretching }),

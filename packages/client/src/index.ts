@@ -71,6 +71,10 @@ export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
 export { VeilDevice } from './veil-device';
 export type { VeilDeviceOptions } from './veil-device';
+export type { AddDeviceFactor, AddDeviceOptions, AddDeviceStep } from './devices/add-to-account';
+export { NoAccountBackupError } from './devices/account-backup';
+export { OwnDeviceList } from './devices/own-device-list';
+export { DeviceListSync, DEVICE_LIST_MAX_AGE_MS } from './devices/device-list-sync';
 export {
   changePassword,
   deleteAccount,

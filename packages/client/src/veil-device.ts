@@ -1,7 +1,9 @@
 // One Veil installation (a browser profile, or a test's fake IndexedDB): the facade the PWA and the
 // benchmarks use. `create` signs up and sets the device up from nothing — vault, keys, signed device
 // list, registration; `open` unlocks an existing one offline, and `signIn` re-binds a fresh relay
-// session to it by proving the device key. Everything else is the pieces it wires together.
+// session to it by proving the device key. `addToAccount` makes this browser another, equal device
+// of an existing account (password + second factor, or a passkey, open the account-key backup).
+// Everything else is the pieces it wires together.
 import {
   createAccountIdentity,
   PREKEY_POLICY,
@@ -11,10 +13,15 @@ import {
   concatBytes,
   signDeviceList,
   utf8,
+  type AccountIdentity,
   type Argon2idParams,
   type Primitives,
 } from '@veil/protocol';
 import { ContactBook } from './contacts/contact-book';
+import { addToAccount, type AddDeviceOptions } from './devices/add-to-account';
+import { exportKeyFactor, publishAccountBackup } from './devices/account-backup';
+import { DeviceListSync } from './devices/device-list-sync';
+import { OwnDeviceList } from './devices/own-device-list';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
@@ -52,7 +59,7 @@ import { VaultLock } from './vault/vault-lock';
 
 /** What the relay's device-claim signature covers (relay/src/keys/key-directory.ts). */
 const DEVICE_CLAIM_LABEL = 'veil-relay-device-claim-v1';
-/** The first device of an account; later devices (issue 6) take the next free id. */
+/** The first device of an account; later devices take the next free id (addToAccount). */
 const FIRST_DEVICE_ID = 1;
 
 export interface VeilDeviceOptions {
@@ -75,6 +82,9 @@ export class VeilDevice {
   readonly sessions: SessionStore;
   readonly outbox: Outbox;
   readonly ownProfile: OwnProfileStore;
+  /** Our own signed device list, and the refresh of every list messages are encrypted to. */
+  readonly ownDevices: OwnDeviceList;
+  readonly deviceLists: DeviceListSync;
   private messengerValue: Messenger | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
@@ -89,10 +99,20 @@ export class VeilDevice {
     this.sessions = new SessionStore(db, this.vault);
     this.ownProfile = new OwnProfileStore(db, this.vault);
     this.cipher = new EnvelopeCipher(p, this.keys, this.sessions, this.contacts);
+    this.ownDevices = new OwnDeviceList(p, db, this.vault);
+    this.deviceLists = new DeviceListSync({
+      p,
+      api: this.api,
+      keys: this.keys,
+      contacts: this.contacts,
+      sessions: this.sessions,
+      own: this.ownDevices,
+    });
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
     });
     this.vault.onChange((state) => {
+      this.ownDevices.forget();
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
     });
   }
@@ -109,6 +129,9 @@ export class VeilDevice {
       api: this.api,
       cipher: this.cipher,
       contacts: this.contacts,
+      devices: this.deviceLists,
+      // Read from the keys, not `username()`: tests decorate a device with a `username` field.
+      ownAccountId: async () => (await this.keys.identity()).account.accountId,
       outbox: this.outbox,
       history: new MessageStore<ChatMessage>(this.options.db, this.vault.codec),
       conversations: new ConversationStore(this.options.db, this.vault.codec),
@@ -138,7 +161,7 @@ export class VeilDevice {
   ): Promise<VeilDevice> {
     const { http, username, password } = options;
     options.onProgress?.('account');
-    await signUp(http, {
+    const { exportKey } = await signUp(http, {
       username,
       password,
       ...(options.invite === undefined ? {} : { invite: options.invite }),
@@ -147,7 +170,13 @@ export class VeilDevice {
     const device = new VeilDevice(options);
     options.onProgress?.('vault');
     await device.vault.create(password);
-    await device.publishFirstDevice(username, options);
+    const account = await device.publishFirstDevice(username, options);
+    // The password's wrap of the account key, so another device can be added with it later.
+    await publishAccountBackup(options.p, {
+      account: device.account,
+      identity: account,
+      factor: exportKeyFactor(exportKey),
+    });
     return device;
   }
 
@@ -174,9 +203,19 @@ export class VeilDevice {
     });
     const device = new VeilDevice(options);
     options.onProgress?.('vault');
-    await device.vault.createWithPasskey(factor.credentialId, factor.prfSecret);
-    p.wipe(factor.prfSecret);
-    await device.publishFirstDevice(username, options);
+    try {
+      await device.vault.createWithPasskey(factor.credentialId, factor.prfSecret);
+      const account = await device.publishFirstDevice(username, options);
+      // The only wrap of the account key: another device is added with this same passkey (a
+      // synced passkey gives the same PRF output on every device it reaches), or not at all.
+      await publishAccountBackup(p, {
+        account: device.account,
+        identity: account,
+        factor: { kind: 'passkey', credentialId: factor.credentialId, prfSecret: factor.prfSecret },
+      });
+    } finally {
+      p.wipe(factor.prfSecret);
+    }
     return device;
   }
 
@@ -187,7 +226,7 @@ export class VeilDevice {
       deviceName?: string;
       onProgress?: (step: 'account' | 'vault' | 'keys' | 'register') => void;
     },
-  ): Promise<void> {
+  ): Promise<AccountIdentity> {
     const { p } = this.options;
     options.onProgress?.('keys');
     const account = createAccountIdentity(p, username.toLowerCase());
@@ -208,6 +247,18 @@ export class VeilDevice {
     });
     options.onProgress?.('register');
     await this.api.registerDevice({ certificate: identity.certificate, deviceList, upload });
+    await this.ownDevices.accept(account, deviceList);
+    return account;
+  }
+
+  /**
+   * Makes this browser (no vault yet) another device of an existing account: signs in with the
+   * password (+ second factor) or a passkey, opens the account-key backup with it, creates the
+   * vault, this device's keys and a signed device list naming every device plus this one, and
+   * registers. History starts empty here. See devices/add-to-account.ts.
+   */
+  static addToAccount(options: VeilDeviceOptions & AddDeviceOptions): Promise<VeilDevice> {
+    return addToAccount(new VeilDevice(options), options);
   }
 
   /**
@@ -264,8 +315,21 @@ export class VeilDevice {
     });
     try {
       const factor = await prfOf(authenticator, created, (n) => p.randomBytes(n));
-      await this.vault.addPasskey(factor.credentialId, factor.prfSecret);
-      p.wipe(factor.prfSecret);
+      try {
+        await this.vault.addPasskey(factor.credentialId, factor.prfSecret);
+        // Best effort: without this wrap the passkey still unlocks here, it just cannot add devices.
+        await publishAccountBackup(p, {
+          account: this.account,
+          identity: (await this.keys.identity()).account,
+          factor: {
+            kind: 'passkey',
+            credentialId: factor.credentialId,
+            prfSecret: factor.prfSecret,
+          },
+        }).catch(() => undefined);
+      } finally {
+        p.wipe(factor.prfSecret);
+      }
       return { id: added.id, unlocksVault: true };
     } catch (error) {
       if (error instanceof PasskeyPrfUnsupportedError) return { id: added.id, unlocksVault: false };
@@ -335,6 +399,24 @@ export class VeilDevice {
     // The relay accepted this password: a password change whose outcome was lost settles on it.
     await this.vault.settlePassword(password);
     await this.claim();
+    await this.ensureAccountBackup(result.exportKey);
+  }
+
+  /**
+   * An account made before key backups existed gets its password wrap at the next sign-in, so it
+   * too can add devices. Best effort: a failure only postpones it to the next sign-in.
+   */
+  private async ensureAccountBackup(exportKey: string): Promise<void> {
+    try {
+      if ((await this.account.keyBackup()) !== null) return;
+      await publishAccountBackup(this.options.p, {
+        account: this.account,
+        identity: (await this.keys.identity()).account,
+        factor: exportKeyFactor(exportKey),
+      });
+    } catch {
+      // Tried again at the next sign-in.
+    }
   }
 
   /** Proves to the relay that this session runs on this device (signs its per-session challenge). */

@@ -4,8 +4,11 @@
 // Per device it keeps the current session and a few archived ones (SessionRecord): we send on the
 // current one; a message opens on whichever it belongs to, and that one becomes current, so two
 // devices that started sessions with each other at once converge on one.
+// Our own other devices are recipients too (sent transcripts): for them the remote account is our
+// own, checked against our own account key rather than a contact's pinned one.
 import {
   acceptSession,
+  accountPublic,
   encodeDeviceCertificate,
   equalBytes,
   findSessionByBaseKey,
@@ -19,13 +22,15 @@ import {
   sessionStartBaseKey,
   toBase64Url,
   verifyDeviceCertificate,
+  type AccountIdentity,
+  type AccountPublic,
   type DeviceCertificate,
   type PrekeyBundle,
   type Primitives,
   type RatchetState,
   type SessionRecord,
 } from '@veil/protocol';
-import { canSendTo } from '../contacts/contact';
+import { canSendTo, type IdentityObservation } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
 import type { KeyStore } from '../keys/key-store';
 import { KeyedQueue } from './keyed-queue';
@@ -64,14 +69,8 @@ export class EnvelopeCipher {
   }): Promise<Uint8Array> {
     const { recipient } = options;
     return this.queue.run(queueKey(recipient), async () => {
-      const contact = await this.contacts.get(recipient.accountId);
-      if (contact === undefined || !canSendTo(contact)) {
-        throw new ProtocolError(
-          'UNTRUSTED_IDENTITY',
-          'EnvelopeCipher.encrypt: contact unknown, blocked or changed key not acknowledged',
-        );
-      }
       const identity = await this.keys.identity();
+      const remote = await this.remoteAccount(recipient.accountId, identity.account);
       let record = await this.sessions.get(recipient);
       if (record === undefined) {
         const bundle = await options.fetchBundle();
@@ -86,7 +85,7 @@ export class EnvelopeCipher {
           initiateSession(this.p, {
             account: identity.account,
             device: identity.device,
-            remote: { accountId: contact.accountId, accountKey: contact.accountKey },
+            remote,
             bundle,
           }),
         );
@@ -118,10 +117,7 @@ export class EnvelopeCipher {
     const sender = { accountId: certificate.accountId, deviceId: certificate.deviceId };
     return this.queue.run(queueKey(sender), async () => {
       this.verifyCertificate(certificate);
-      const { observation } = await this.contacts.observe(
-        certificate.accountId,
-        certificate.accountKey,
-      );
+      const observation = await this.observeSender(certificate, identity.account);
       const existing = await this.sessions.get(sender);
       let result: { record: SessionRecord; state: RatchetState; plaintext: Uint8Array };
       if (
@@ -177,6 +173,40 @@ export class EnvelopeCipher {
         identityChanged: observation === 'changed' || observation === 'already-pending',
       };
     });
+  }
+
+  /** Whom a session with `accountId` is with: a sendable contact, or our own account. */
+  private async remoteAccount(accountId: string, own: AccountIdentity): Promise<AccountPublic> {
+    if (accountId === own.accountId) return accountPublic(own);
+    const contact = await this.contacts.get(accountId);
+    if (contact === undefined || !canSendTo(contact)) {
+      throw new ProtocolError(
+        'UNTRUSTED_IDENTITY',
+        'EnvelopeCipher.encrypt: contact unknown, blocked or changed key not acknowledged',
+      );
+    }
+    return { accountId: contact.accountId, accountKey: contact.accountKey };
+  }
+
+  /**
+   * A contact's key is observed (pinned on first use, a change recorded). Our own account is never
+   * a contact: a certificate naming it must carry our own account key, or it is an impostor.
+   */
+  private async observeSender(
+    certificate: DeviceCertificate,
+    own: AccountIdentity,
+  ): Promise<IdentityObservation | 'new'> {
+    if (certificate.accountId !== own.accountId) {
+      return (await this.contacts.observe(certificate.accountId, certificate.accountKey))
+        .observation;
+    }
+    if (!equalBytes(certificate.accountKey, own.accountKey)) {
+      throw new ProtocolError(
+        'UNTRUSTED_IDENTITY',
+        'EnvelopeCipher.decrypt: a certificate names our account with another key',
+      );
+    }
+    return 'same';
   }
 
   private verifyCertificate(certificate: DeviceCertificate): void {

@@ -6,6 +6,9 @@
 // decryption (so the ratchet keeps step for when they are unblocked) and without a receipt; the
 // envelope still counts as handled, so the relay deletes it. A `profile` record updates the sender's
 // contact row (the newest wins) and is never stored as a message.
+// Every device of an account is equal: a text goes to every device in the contact's signed list and,
+// as a `syncSent` transcript, to our own other devices, which store it as sent by us. Only our own
+// devices (a certificate under our own account key, named in our signed list) may send a transcript.
 import {
   decodeContent,
   decodeDeviceList,
@@ -17,6 +20,7 @@ import {
 } from '@veil/protocol';
 import { canSendTo, type Contact } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
+import type { DeviceListSync } from '../devices/device-list-sync';
 import { isNewer, profileContent, type Profile } from '../profile/profile';
 import { ContactError } from '../contacts/contact-error';
 import type { RelayApi } from '../relay/relay-api';
@@ -42,6 +46,9 @@ export interface MessengerDeps {
   readonly api: RelayApi;
   readonly cipher: EnvelopeCipher;
   readonly contacts: ContactBook;
+  readonly devices: DeviceListSync;
+  /** Our own account id (read lazily: a new device has no keys yet when its messenger is made). */
+  readonly ownAccountId: () => Promise<string>;
   readonly outbox: Outbox;
   readonly history: MessageStore<ChatMessage>;
   readonly conversations: ConversationStore;
@@ -130,9 +137,24 @@ export class Messenger {
     await this.deps.history.append(this.conversationId(peer), [
       { id: this.rowId(message.id), value: message },
     ]);
-    const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
+    const devices = await this.deps.devices.contactDevices(peer);
     await this.queue(peer, devices, content, message.id);
+    await this.sendTranscript(peer, content);
     return message;
+  }
+
+  /** Copies what we sent `peer` to our own other devices, so it shows as sent there too. */
+  private async sendTranscript(peer: string, content: Content): Promise<void> {
+    const own = await this.deps.devices.ownOtherDevices();
+    if (own.length === 0) return;
+    const transcript: Content = {
+      type: 'syncSent',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: content.sentAt,
+      peer,
+      content: encodeContent(content),
+    };
+    await this.queue(await this.deps.ownAccountId(), own, transcript);
   }
 
   /**
@@ -264,7 +286,14 @@ export class Messenger {
       throw error;
     }
     const peer = opened.sender.accountId;
+    const ownAccountId = await this.deps.ownAccountId();
+    if (peer === ownAccountId) {
+      await this.receiveFromOwnDevice(ownAccountId, opened.sender.deviceId, opened.plaintext);
+      return;
+    }
     if ((await this.deps.contacts.get(peer))?.blocked === true) return;
+    // A device their list does not name yet (one they just added): fetch and verify their list.
+    await this.deps.devices.contactSent(peer, opened.sender.deviceId);
     if (opened.identityChanged) this.emit({ type: 'key-changed', peer });
     let content: Content;
     try {
@@ -325,6 +354,65 @@ export class Messenger {
       default:
         // Reactions, edits, groups and the rest arrive with their features.
         return;
+    }
+  }
+
+  /**
+   * What another device of ours sent: a transcript of a text it sent, stored here as ours. A device
+   * our signed list does not name (removed, or never added by us) is not listened to.
+   */
+  private async receiveFromOwnDevice(
+    ownAccountId: string,
+    deviceId: number,
+    plaintext: Uint8Array,
+  ): Promise<void> {
+    if (!(await this.deps.devices.ownListed(deviceId))) {
+      this.emit({ type: 'rejected', reason: 'UNLISTED_OWN_DEVICE' });
+      return;
+    }
+    let inner: Content;
+    let peer: string;
+    try {
+      const content = decodeContent(plaintext);
+      if (content.type !== 'syncSent') return; // other sync records arrive with their features
+      peer = content.peer;
+      inner = decodeContent(content.content);
+    } catch (error) {
+      this.emit({ type: 'rejected', reason: (error as Error).message });
+      return;
+    }
+    if (inner.type !== 'text' || peer === ownAccountId) return;
+    const id = messageIdHex(inner.messageId);
+    if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
+    if ((await this.deps.contacts.get(peer)) === undefined) await this.adoptContact(peer);
+    const message: ChatMessage = {
+      id,
+      direction: 'out',
+      peer,
+      text: inner.text,
+      sentAt: inner.sentAt,
+      storedAt: this.now(),
+      mark: 'sent',
+      seen: true,
+    };
+    await this.deps.history.append(this.conversationId(peer), [
+      { id: this.rowId(id), value: message },
+    ]);
+    this.emit({ type: 'message', message });
+  }
+
+  /**
+   * A peer another of our devices wrote to, unknown here (this device is new, and contacts do not
+   * follow the account yet): pinned from the directory as `addContact` does, trust on first use.
+   * Best effort — offline, the transcript is stored all the same.
+   */
+  private async adoptContact(peer: string): Promise<void> {
+    try {
+      const entry = await this.deps.api.directory(peer);
+      await this.deps.contacts.observe(entry.username, entry.accountKey);
+      await this.deps.contacts.acceptDeviceList(entry.username, entry.deviceList);
+    } catch {
+      // The conversation appears once the contact is added.
     }
   }
 

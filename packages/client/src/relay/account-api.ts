@@ -155,11 +155,15 @@ export class AccountApi {
 
   // --- password, backup, deletion ------------------------------------------------------------------
 
-  /** OPAQUE re-registration; returns the new export key (re-encrypt the key backup with it). */
+  /**
+   * OPAQUE re-registration; returns the new export key. `keyBackup` makes the account-key backup
+   * for that export key, which the relay commits together with the new record (or neither).
+   */
   async changePassword(options: {
     proof: StepUpProof;
     newPassword: string;
     keyStretching?: KeyStretching;
+    keyBackup?: (exportKey: string) => { backup: string; expectedVersion: number };
   }): Promise<{ exportKey: string }> {
     await opaque.ready;
     const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({
@@ -178,6 +182,7 @@ export class AccountApi {
     await this.http.post('/api/v1/account/password/finish', {
       changeToken: start.changeToken,
       registrationRecord,
+      ...(options.keyBackup === undefined ? {} : { keyBackup: options.keyBackup(exportKey) }),
     });
     return { exportKey };
   }

@@ -88,6 +88,40 @@ export async function newTestDevice(
   });
 }
 
+/**
+ * Another device of an existing account, added with the password (`VeilDevice.addToAccount`);
+ * `secondFactor` answers the relay when the account has TOTP.
+ */
+export async function addTestDevice(
+  p: Primitives,
+  relay: RelayAddress,
+  username: string,
+  secondFactor?: () => Promise<{ code: string } | { recoveryCode: string }>,
+  password = `${username} password`,
+): Promise<TestDevice> {
+  const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin });
+  const db = testDatabase(username);
+  const events: MessengerEvent[] = [];
+  const device = await VeilDevice.addToAccount({
+    p,
+    db,
+    http,
+    username,
+    password,
+    ...(secondFactor === undefined ? {} : { secondFactor }),
+    deviceName: 'Second browser',
+    keyStretching: TEST_STRETCHING,
+    onEvent: (event) => events.push(event),
+  });
+  return Object.assign(device, {
+    username,
+    http,
+    db,
+    events,
+    connect: () => socketFor(device, http, relay),
+  });
+}
+
 /** Pins the contact's key from the directory (trust on first use) and accepts its device list. */
 export function addContact(device: VeilDevice, username: string): Promise<void> {
   return device.addContact(username);

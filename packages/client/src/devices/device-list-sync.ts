@@ -1,0 +1,124 @@
+// Keeps the device lists messages are encrypted to current: a contact's (every device of theirs
+// receives what we send) and our own (every other device of ours receives a sent transcript). A
+// list is fetched from the directory when the one held is older than `maxAgeMs` in this session, or
+// at once when a message arrives from a device the held list does not name; it is accepted only when
+// signed by the pinned account key with a counter that did not go back (ContactBook.acceptDeviceList,
+// OwnDeviceList.accept). A refused or unreachable list leaves the held one in use: a device the
+// relay added without the account's signature never receives anything.
+import { decodeDeviceList, equalBytes, type DeviceList, type Primitives } from '@veil/protocol';
+import type { ContactBook } from '../contacts/contact-book';
+import type { KeyStore } from '../keys/key-store';
+import type { SessionStore } from '../messaging/session-store';
+import type { RelayApi } from '../relay/relay-api';
+import type { OwnDeviceList } from './own-device-list';
+
+/** How long a fetched list counts as current; a new device is reached within this at worst. */
+export const DEVICE_LIST_MAX_AGE_MS = 60_000;
+
+export interface DeviceListSyncDeps {
+  readonly p: Primitives;
+  readonly api: RelayApi;
+  readonly keys: KeyStore;
+  readonly contacts: ContactBook;
+  readonly sessions: SessionStore;
+  readonly own: OwnDeviceList;
+  readonly now?: () => number;
+  readonly maxAgeMs?: number;
+}
+
+export class DeviceListSync {
+  /** When each account's list was last fetched in this session (ms). */
+  private readonly fetchedAt = new Map<string, number>();
+
+  constructor(private readonly deps: DeviceListSyncDeps) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private stale(accountId: string): boolean {
+    const at = this.fetchedAt.get(accountId);
+    return at === undefined || this.now() - at >= (this.deps.maxAgeMs ?? DEVICE_LIST_MAX_AGE_MS);
+  }
+
+  /** The device ids of the contact's accepted list, fetched again first when stale. */
+  async contactDevices(peer: string): Promise<number[]> {
+    if (this.stale(peer)) await this.refreshContact(peer);
+    const contact = await this.deps.contacts.get(peer);
+    return contact?.deviceList == null ? [] : ids(decodeDeviceList(contact.deviceList));
+  }
+
+  /** A message came from `deviceId` of a contact: fetch their list if it does not name it. */
+  async contactSent(peer: string, deviceId: number): Promise<void> {
+    const contact = await this.deps.contacts.get(peer);
+    if (contact?.deviceList == null) return;
+    if (ids(decodeDeviceList(contact.deviceList)).includes(deviceId)) return;
+    await this.refreshContact(peer);
+  }
+
+  /** The ids of our own account's other devices, from our accepted list (fetched when stale). */
+  async ownOtherDevices(): Promise<number[]> {
+    const { account, device } = await this.deps.keys.identity();
+    if (this.stale(account.accountId)) await this.refreshOwn();
+    const list = await this.deps.own.get();
+    return list === undefined ? [] : ids(list).filter((id) => id !== device.deviceId);
+  }
+
+  /** Whether our accepted list names `deviceId` (fetched again first when it does not). */
+  async ownListed(deviceId: number): Promise<boolean> {
+    const listed = async () =>
+      ids((await this.deps.own.get()) ?? { devices: [] }).includes(deviceId);
+    if (await listed()) return true;
+    await this.refreshOwn();
+    return listed();
+  }
+
+  private async refreshContact(peer: string): Promise<void> {
+    const before = await this.deps.contacts.get(peer);
+    if (before === undefined || before.pendingKeyChange !== null) return;
+    try {
+      const entry = await this.deps.api.directory(peer);
+      this.fetchedAt.set(peer, this.now());
+      const list = await this.deps.contacts.acceptDeviceList(peer, entry.deviceList);
+      if (before.deviceList !== null)
+        await this.dropReplaced(peer, decodeDeviceList(before.deviceList), list);
+    } catch {
+      // Offline, or a list that did not verify: keep encrypting to the list we hold.
+    }
+  }
+
+  private async refreshOwn(): Promise<void> {
+    const { account } = await this.deps.keys.identity();
+    try {
+      const entry = await this.deps.api.directory(account.accountId);
+      this.fetchedAt.set(account.accountId, this.now());
+      const before = await this.deps.own.get();
+      const list = decodeDeviceList(entry.deviceList);
+      await this.deps.own.accept(account, list);
+      if (before !== undefined) await this.dropReplaced(account.accountId, before, list);
+    } catch {
+      // As for contacts: the held list stays in use.
+    }
+  }
+
+  /**
+   * Sessions with devices the new list removed, or lists under other keys (an id reused), are
+   * worthless: dropped, so a reused id starts a fresh session with the device now listed.
+   */
+  private async dropReplaced(
+    accountId: string,
+    before: DeviceList,
+    after: DeviceList,
+  ): Promise<void> {
+    for (const old of before.devices) {
+      const now = after.devices.find((d) => d.deviceId === old.deviceId);
+      if (now === undefined || !equalBytes(now.identityKey, old.identityKey)) {
+        await this.deps.sessions.delete({ accountId, deviceId: old.deviceId });
+      }
+    }
+  }
+}
+
+function ids(list: Pick<DeviceList, 'devices'>): number[] {
+  return list.devices.map((d) => d.deviceId);
+}
