@@ -5,6 +5,7 @@ import type { UnknownDevicesReply } from '@veil/wire';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeviceAddress } from '../keys/prekey-store';
+import { sqlChunks } from './sql-chunks';
 
 export class RelayUnknownDevicesError extends Error {
   readonly statusCode = 409;
@@ -33,13 +34,13 @@ export async function lookupDevices(
 ): Promise<Map<string, number>> {
   const names = [...new Set([...usernames].map((name) => name.toLowerCase()))];
   const known = new Map<string, number>();
-  // Bounded `in` lists: SQLite and Postgres both cap the number of bound parameters.
-  for (let i = 0; i < names.length; i += 500) {
+  // Bounded `in` lists of few distinct lengths (see sql-chunks.ts).
+  for (const part of sqlChunks(names)) {
     const rows = await db
       .selectFrom('accounts')
       .innerJoin('devices', 'devices.account_id', 'accounts.id')
       .select(['accounts.username', 'accounts.id', 'devices.device_id'])
-      .where('accounts.username', 'in', names.slice(i, i + 500))
+      .where('accounts.username', 'in', part)
       .where('accounts.status', '=', 'active')
       .execute();
     for (const row of rows) known.set(`${row.username}:${row.device_id}`, row.id);

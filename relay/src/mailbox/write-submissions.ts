@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeviceAddress } from '../keys/prekey-store';
 import { lookupDevices, resolveWith } from './recipients';
+import { sqlChunks } from './sql-chunks';
 
 export interface PreparedSubmission {
   readonly clientIdHash: Buffer;
@@ -31,15 +32,6 @@ export type WriteOutcome =
   | { readonly kind: 'again' }
   | { readonly kind: 'refused'; readonly error: Error };
 
-/** Rows per multi-row statement: well under SQLite's and Postgres's bound-parameter limits. */
-const CHUNK = 500;
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
-
 const hex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 const deviceKey = (device: DeviceAddress): string => `${device.accountId}:${device.deviceId}`;
@@ -49,7 +41,7 @@ export async function writeSubmissions(
   batch: readonly PreparedSubmission[],
 ): Promise<WriteOutcome[]> {
   const stored = new Set<string>();
-  for (const part of chunks(batch.map((submission) => submission.clientIdHash))) {
+  for (const part of sqlChunks(batch.map((submission) => submission.clientIdHash))) {
     const rows = await trx
       .selectFrom('submissions')
       .select('client_id_hash')
@@ -86,7 +78,7 @@ export async function writeSubmissions(
   });
   if (accepted.length === 0) return outcomes as WriteOutcome[];
 
-  for (const part of chunks(accepted)) {
+  for (const part of sqlChunks(accepted)) {
     await trx
       .insertInto('submissions')
       .values(
@@ -110,7 +102,7 @@ export async function writeSubmissions(
   );
   // RETURNING order is not promised, so ids are matched back by the envelope's unique hash.
   const envelopeIds = new Map<string, number>();
-  for (const part of chunks(bodies)) {
+  for (const part of sqlChunks(bodies)) {
     const rows = await trx
       .insertInto('envelopes')
       .values(part)
@@ -128,7 +120,7 @@ export async function writeSubmissions(
       else entry.count++;
     }
   }
-  for (const part of chunks([...perDevice.values()])) {
+  for (const part of sqlChunks([...perDevice.values()])) {
     const rows = await trx
       .insertInto('mailbox_heads')
       .values(
@@ -173,6 +165,7 @@ export async function writeSubmissions(
     });
     outcomes[index] = { kind: 'stored', assigned };
   }
-  for (const part of chunks(deliveries)) await trx.insertInto('deliveries').values(part).execute();
+  for (const part of sqlChunks(deliveries))
+    await trx.insertInto('deliveries').values(part).execute();
   return outcomes as WriteOutcome[];
 }
