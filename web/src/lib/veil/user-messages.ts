@@ -19,6 +19,8 @@ const RELAY: Readonly<Record<string, string>> = {
 
 const PROTOCOL: Readonly<Record<string, string>> = {
   DECRYPT_FAILED: 'The password is not right.',
+  NO_MATCHING_WRAP:
+    'This account cannot be added with that: use the passkey it was made with, or its password.',
   UNTRUSTED_IDENTITY:
     "This contact's safety number changed. Review and acknowledge the change before sending.",
 };

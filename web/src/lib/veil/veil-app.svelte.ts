@@ -15,6 +15,7 @@ import {
   VaultLock,
   VeilDatabase,
   VeilDevice,
+  type AddDeviceStep,
   type ChatMessage,
   type ConversationSummary,
   type MessengerEvent,
@@ -37,6 +38,7 @@ const CURSOR_KEY = 'mailbox-cursor';
 export const HISTORY_PAGE = 50;
 
 export type CreateStep = 'account' | 'vault' | 'keys' | 'register';
+export type { AddDeviceStep } from '@veil/client';
 
 class VeilApp {
   device = $state.raw<VeilDevice | null>(null);
@@ -77,6 +79,43 @@ class VeilApp {
       username: options.username,
       password: options.password,
       ...(options.invite ? { invite: options.invite } : {}),
+      deviceName: deviceName(),
+      onProgress: options.onProgress,
+      onEvent: (event) => this.onEvent(event),
+    });
+    await this.opened(device);
+  }
+
+  /**
+   * Makes this browser (no vault yet) another device of an existing account: the password (+ the
+   * second factor when the relay asks) or a passkey opens the account-key backup; this browser gets
+   * its own keys and joins the signed device list. History starts empty here.
+   */
+  async addThisDevice(
+    options: (
+      | {
+          username: string;
+          password: string;
+          secondFactor: () => Promise<{ code: string } | { recoveryCode: string }>;
+        }
+      | { passkey: true }
+    ) & { onProgress: (step: AddDeviceStep) => void },
+  ): Promise<void> {
+    const p = await this.p();
+    void navigator.storage.persist().catch(() => false);
+    const factor =
+      'passkey' in options
+        ? { authenticator: browserPasskey }
+        : {
+            username: options.username,
+            password: options.password,
+            secondFactor: options.secondFactor,
+          };
+    const device = await VeilDevice.addToAccount({
+      p,
+      db: this.db,
+      http: this.http,
+      ...factor,
       deviceName: deviceName(),
       onProgress: options.onProgress,
       onEvent: (event) => this.onEvent(event),
