@@ -2,7 +2,7 @@
 // directory with a stub page, listening on 127.0.0.1 with a free port. `stop()` closes it and
 // removes the directory.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +24,8 @@ export interface TestRelay {
   stop(): Promise<void>;
 }
 
+const CUT_CONNECTIONS_AFTER_MS = 1000;
+
 export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
   const scratch = await mkdtemp(join(tmpdir(), 'veil-relay-'));
   const dataDir = join(scratch, 'data');
@@ -42,6 +44,11 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Test
     ...env,
   });
   const app = await buildApp(config);
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -51,7 +58,14 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Test
     origin: config.publicOrigin,
     dataDir,
     async stop() {
+      // Tests end abruptly: a client's WebSocket can be mid-handshake (a reconnect racing the
+      // shutdown), and that upgrade request holds close() open. Whatever is still connected a
+      // moment into the close is cut, as the operator's close-with-grace would, only sooner.
+      const cut = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, CUT_CONNECTIONS_AFTER_MS);
       await app.close();
+      clearTimeout(cut);
       await rm(scratch, { recursive: true, force: true });
     },
   };
