@@ -110,13 +110,16 @@ test('a long conversation opens on its newest page and loads older ones on scrol
   await openChat(bob, aliceName);
   await bob.evaluate(async (count) => {
     const area = document.querySelector<HTMLTextAreaElement>('#composer-text');
-    if (area?.form == null) throw new Error('no composer');
+    const button = area?.form?.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (area?.form == null || button == null) throw new Error('no composer');
     for (let i = 1; i <= count; i++) {
       area.value = `m${String(i).padStart(3, '0')}`;
       area.form.requestSubmit();
-      // The composer is cleared once the message is stored and queued.
+      // The composer clears at once; Send is disabled until the message is stored and queued
+      // (the page applies that on its next update, hence one turn of the event loop first).
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const deadline = Date.now() + 10_000;
-      while (area.value !== '') {
+      while (area.value !== '' || button.disabled) {
         if (Date.now() > deadline) throw new Error(`message ${i} was not sent`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
