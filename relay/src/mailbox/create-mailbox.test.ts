@@ -1,16 +1,18 @@
 // Group commit, driven directly on a real SQLite file: submissions that arrive together share a
 // transaction, yet each sender hears only about its own submission, only after it committed, and
-// one bad submission in a batch does not take the others down with it.
+// one bad submission in a batch does not take the others down with it. Acks share commits the same
+// way, and what a commit publishes to sockets is exactly what a read returns.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SubmitBody } from '@veil/wire';
+import type { MailboxEnvelope, SubmitBody } from '@veil/wire';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/open-database';
 import type { Database } from '../db/schema';
 import { RelayClientIdReusedError } from '../errors';
+import type { DeviceAddress } from '../keys/prekey-store';
 import { createMailbox, type MailboxService } from './create-mailbox';
 import { RelayUnknownDevicesError } from './recipients';
 
@@ -18,6 +20,7 @@ let dir: string;
 let opened: OpenedDatabase;
 let mailbox: MailboxService;
 let commits: number;
+let published: { device: DeviceAddress; envelopes: readonly MailboxEnvelope[] }[];
 const ids = new Map<string, number>();
 
 beforeEach(async () => {
@@ -59,7 +62,11 @@ beforeEach(async () => {
       },
     }),
   });
-  mailbox = await createMailbox(counting, { envelopeTtlMs: 60_000, publish: () => undefined });
+  published = [];
+  mailbox = await createMailbox(counting, {
+    envelopeTtlMs: 60_000,
+    publish: (device, envelopes) => published.push({ device, envelopes }),
+  });
 });
 
 afterEach(async () => {
@@ -157,5 +164,50 @@ describe('group commit', () => {
     expect(await storedCount()).toBe(1);
     const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
     expect(page.envelopes).toHaveLength(1);
+  });
+});
+
+describe('acks and what a commit publishes', () => {
+  const everyone = [
+    { username: 'alice', deviceId: 2 },
+    { username: 'bob', deviceId: 1 },
+    { username: 'bob', deviceId: 2 },
+  ];
+  const device = (username: string, deviceId: number) => ({
+    accountId: ids.get(username)!,
+    deviceId,
+  });
+  const bodies = async () =>
+    (
+      await opened.db
+        .selectFrom('envelopes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+
+  it('publishes to each recipient device exactly what a read of its mailbox returns', async () => {
+    await mailbox.submit(submission(everyone));
+    await mailbox.submit(submission([{ username: 'bob', deviceId: 1 }]));
+    expect(published).toHaveLength(4);
+    for (const { device: address, envelopes } of published) {
+      const page = await mailbox.read(address, envelopes[0]!.seq - 1, 100);
+      expect(page.envelopes.slice(0, envelopes.length)).toEqual(envelopes);
+    }
+  });
+
+  it('commits acks that arrive together once, and drops a body only after its last device', async () => {
+    await mailbox.submit(submission(everyone));
+    commits = 0;
+    const two = await Promise.all([
+      mailbox.ack(device('alice', 2), 1),
+      mailbox.ack(device('bob', 1), 1),
+    ]);
+    expect(two).toEqual([1, 1]);
+    expect(commits).toBe(1);
+    expect(await bodies()).toBe(1);
+    expect(await mailbox.ack(device('bob', 2), 1)).toBe(1);
+    expect(await bodies()).toBe(0);
+    // An ack for nothing deletes nothing and still answers.
+    expect(await mailbox.ack(device('bob', 2), 1)).toBe(0);
   });
 });

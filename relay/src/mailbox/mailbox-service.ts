@@ -17,8 +17,12 @@ const SWEEP_INTERVAL_MS = 60_000;
 async function mailbox(app: FastifyInstance, options: { envelopeTtlMs: number }): Promise<void> {
   const service = await createMailbox(app.db, {
     envelopeTtlMs: options.envelopeTtlMs,
-    publish: (device, highestSeq) => {
-      app.notifier.publish(device, { kind: 'envelopes', highestSeq });
+    publish: (device, envelopes) => {
+      app.notifier.publish(device, {
+        kind: 'envelopes',
+        highestSeq: envelopes[envelopes.length - 1]!.seq,
+        envelopes,
+      });
     },
     accepted: (envelopes) => {
       app.metrics.envelopesAccepted.inc(envelopes);

@@ -21,10 +21,19 @@ export interface PreparedSubmission {
   }[];
 }
 
+/** One delivery the transaction created: which device, its sequence, and what it carries. */
+export interface Assigned {
+  readonly device: DeviceAddress;
+  readonly seq: number;
+  /** Index of the body in the submission's `envelopes`. */
+  readonly envelope: number;
+  readonly keyRecord: Buffer | null;
+}
+
 export type WriteOutcome =
   | {
       readonly kind: 'stored';
-      readonly assigned: readonly { device: DeviceAddress; seq: number }[];
+      readonly assigned: readonly Assigned[];
     }
   /** Stored by an earlier submission with this client id: answer from the submissions table. */
   | { readonly kind: 'known' }
@@ -147,7 +156,7 @@ export async function writeSubmissions(
 
   const deliveries: Database['deliveries'][] = [];
   for (const { submission, recipients, index } of accepted) {
-    const assigned: { device: DeviceAddress; seq: number }[] = [];
+    const assigned: Assigned[] = [];
     submission.envelopes.forEach((envelope, e) => {
       const envelopeId = envelopeIds.get(hex(envelope.clientIdHash))!;
       envelope.to.forEach((to, r) => {
@@ -160,7 +169,7 @@ export async function writeSubmissions(
           envelope_id: envelopeId,
           key_record: to.keyRecord,
         });
-        assigned.push({ device, seq });
+        assigned.push({ device, seq, envelope: e, keyRecord: to.keyRecord });
       });
     });
     outcomes[index] = { kind: 'stored', assigned };

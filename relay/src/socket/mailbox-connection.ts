@@ -3,12 +3,15 @@
 // twice: at most MAX_UNACKED envelopes sent and not yet acknowledged, and nothing more is written
 // while the socket's send buffer is above HIGH_WATER_BYTES; a client that stays above it for
 // SLOW_CONSUMER_MS is closed and resumes from its last ack. Envelopes stay in the database until
-// acknowledged, so closing a socket never loses one.
+// acknowledged, so closing a socket never loses one. Envelopes just committed are sent from the
+// commit's own event when the socket is caught up (no read back); acks open the window at once
+// and reach the database within ackFlushMs, batched with every other socket's.
 import {
   ClientFrameSchema,
   SOCKET_CLOSE,
   SOCKET_LIMITS,
   type ClientFrame,
+  type MailboxEnvelope,
   type RelayFrame,
 } from '@veil/wire';
 import type { FastifyBaseLogger } from 'fastify';
@@ -34,6 +37,8 @@ export const SOCKET_BOUNDS = {
   slowConsumerMs: 30_000,
   pageSize: 50,
   retryMs: 25,
+  /** How long an ack waits in memory before it deletes (it joins the other acks of that moment). */
+  ackFlushMs: 250,
 } as const;
 
 export interface ConnectionDeps {
@@ -53,6 +58,11 @@ export class MailboxConnection {
   private state: 'open' | 'closed' = 'open';
   private lastSent = 0;
   private lastAcked = 0;
+  /** What the database knows was acknowledged; lastAcked runs ahead of it by up to ackFlushMs. */
+  private ackedInStore = 0;
+  private ackTimer: NodeJS.Timeout | null = null;
+  /** The highest sequence known to be in the mailbox (from hello's head, then every event). */
+  private head = 0;
   private pumping = false;
   private pumpAgain = false;
   private slowSince: number | null = null;
@@ -112,6 +122,8 @@ export class MailboxConnection {
     this.state = 'closed';
     clearInterval(this.heartbeat);
     if (this.retry !== null) clearTimeout(this.retry);
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.flushAcks();
     this.unsubscribe?.();
     this.deps.onClose(this);
   }
@@ -161,9 +173,11 @@ export class MailboxConnection {
         await this.deps.mailbox.ack(this.device, frame.after);
         this.lastSent = frame.after;
         this.lastAcked = frame.after;
+        this.ackedInStore = frame.after;
         const head = await this.deps.mailbox.head(this.device);
         const prekeys = await this.deps.keys.counts(this.device);
         if (this.isClosed()) return;
+        this.head = Math.max(this.head, head);
         this.ready = true;
         this.unsubscribe = this.deps.notifier.subscribe(this.device, (event) => {
           this.onEvent(event);
@@ -181,9 +195,16 @@ export class MailboxConnection {
         // An ack beyond what was sent cannot be honest; it is clamped, never trusted further.
         const upTo = Math.min(frame.upTo, this.lastSent);
         if (upTo <= this.lastAcked) return;
-        await this.deps.mailbox.ack(this.device, upTo);
+        // The window opens now; the delete follows within ackFlushMs, together with the acks of
+        // every other socket in that moment (one transaction, one fsync). An ack lost to a crash
+        // in between only means a redelivery, which clients recognise and drop.
         this.lastAcked = upTo;
-        this.pump();
+        this.ackTimer ??= setTimeout(() => {
+          this.ackTimer = null;
+          this.flushAcks();
+        }, SOCKET_BOUNDS.ackFlushMs);
+        // Only a window that was full leaves anything behind; otherwise an ack costs no read.
+        if (this.head > this.lastSent) this.pump();
         return;
       }
       case 'ping':
@@ -194,10 +215,24 @@ export class MailboxConnection {
     }
   }
 
+  private flushAcks(): void {
+    const upTo = this.lastAcked;
+    const before = this.ackedInStore;
+    if (upTo <= before) return;
+    this.ackedInStore = upTo;
+    this.deps.mailbox.ack(this.device, upTo).catch((err: unknown) => {
+      // Left for the next ack, the next hello or the TTL sweep: nothing is lost, at worst resent.
+      if (this.ackedInStore === upTo) this.ackedInStore = before;
+      this.deps.log.error({ err }, 'socket ack failed');
+    });
+  }
+
   private onEvent(event: MailboxEvent): void {
     if (this.isClosed()) return;
     if (event.kind === 'envelopes') {
-      if (event.highestSeq > this.lastSent) this.pump();
+      this.head = Math.max(this.head, event.highestSeq);
+      if (event.highestSeq <= this.lastSent) return;
+      if (event.envelopes === undefined || !this.sendFresh(event.envelopes)) this.pump();
       return;
     }
     this.deps.keys
@@ -208,6 +243,24 @@ export class MailboxConnection {
       .catch((err: unknown) => {
         this.deps.log.error({ err }, 'prekey count failed');
       });
+  }
+
+  /**
+   * The live path: envelopes just committed, sent as they are when they follow on from what was
+   * sent and fit the bounds; otherwise (a read in flight, a gap, a full window, a slow reader)
+   * false, and the pump reads them from the database in order.
+   */
+  private sendFresh(envelopes: readonly MailboxEnvelope[]): boolean {
+    if (this.pumping || envelopes[0]?.seq !== this.lastSent + 1) return false;
+    const room = SOCKET_BOUNDS.maxUnacked - (this.lastSent - this.lastAcked);
+    if (envelopes.length > room) return false;
+    if (this.socket.bufferedAmount > SOCKET_BOUNDS.highWaterBytes) return false;
+    for (const envelope of envelopes) {
+      this.send({ type: 'envelope', ...envelope });
+      this.deps.onPushed?.();
+      this.lastSent = envelope.seq;
+    }
+    return true;
   }
 
   /** Sends what is due; re-entrant calls fold into one more pass. */
@@ -236,7 +289,11 @@ export class MailboxConnection {
     for (;;) {
       if (this.isClosed()) return;
       const room = SOCKET_BOUNDS.maxUnacked - (this.lastSent - this.lastAcked);
-      if (room <= 0) return; // the next ack pumps again
+      if (room <= 0) {
+        // The window is full and more may wait: the next ack must pump again.
+        this.head = Math.max(this.head, this.lastSent + 1);
+        return;
+      }
       if (this.socket.bufferedAmount > SOCKET_BOUNDS.highWaterBytes) {
         const now = Date.now();
         this.slowSince ??= now;

@@ -1,6 +1,7 @@
 // Fan-out between the code that commits an envelope and the sockets that deliver it. Routes only
 // see the Notifier interface; this in-process implementation can be swapped for one over Postgres
 // LISTEN/NOTIFY or NATS so several relay instances share mailboxes.
+import type { MailboxEnvelope } from '@veil/wire';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -11,7 +12,17 @@ export interface MailboxAddress {
 
 /** What a device's sockets hear about: new envelopes (after the commit), or a prekey refill due. */
 export type MailboxEvent =
-  { readonly kind: 'envelopes'; readonly highestSeq: number } | { readonly kind: 'prekeys-low' };
+  | {
+      readonly kind: 'envelopes';
+      readonly highestSeq: number;
+      /**
+       * The committed envelopes themselves, in sequence order, when the publisher has them at
+       * hand (a notifier across instances may leave them out): a caught-up socket sends them
+       * without reading the database back.
+       */
+      readonly envelopes?: readonly MailboxEnvelope[];
+    }
+  | { readonly kind: 'prekeys-low' };
 
 export type MailboxListener = (event: MailboxEvent) => void;
 

@@ -77,6 +77,25 @@ describe('delivery', () => {
     await second.close();
   });
 
+  it('deletes acknowledged envelopes after the ack flush delay, and when the socket closes', async () => {
+    const mailbox = async () =>
+      seqs(
+        (
+          await bob.client.call<{ envelopes: { seq: number }[] }>('GET', '/api/v1/mailbox')
+        ).body.envelopes.map((envelope) => ({ type: 'envelope', ...envelope })),
+      );
+    const socket = await readySocket(bob.client);
+    for (let i = 0; i < 6; i++) await send(alice.client, toBob);
+    await socket.collect('envelope', 6);
+    socket.send({ type: 'ack', upTo: 2 });
+    await expect.poll(mailbox, { timeout: 5000 }).toEqual([3, 4, 5, 6]);
+    socket.send({ type: 'ack', upTo: 5 });
+    socket.send({ type: 'ping', nonce: 2 });
+    await socket.next('pong');
+    await socket.close();
+    await expect.poll(mailbox, { timeout: 5000 }).toEqual([6]);
+  });
+
   it('holds back envelopes beyond the unacknowledged bound until acks arrive', async () => {
     const total = SOCKET_BOUNDS.maxUnacked + 20;
     const bodies = Array.from({ length: total }, () => ({
