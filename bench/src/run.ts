@@ -12,9 +12,15 @@ import {
 import { cryptoSection } from './sections/crypto';
 import { relayStoreSection } from './sections/relay-store';
 import { sizeSection } from './sections/size';
+import { transportSection } from './sections/transport';
 
 // In the order a run prints them: cheap and CPU-bound first, so a broken build shows up early.
-const sections: readonly Section[] = [sizeSection, cryptoSection, relayStoreSection];
+const sections: readonly Section[] = [
+  sizeSection,
+  cryptoSection,
+  relayStoreSection,
+  transportSection,
+];
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
 const flags = new Set(args.filter((arg) => arg.startsWith('--')));

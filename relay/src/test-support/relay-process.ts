@@ -9,6 +9,7 @@ const relayDir = fileURLToPath(new URL('../..', import.meta.url));
 export interface RelayProcess {
   readonly baseUrl: string;
   readonly origin: string;
+  readonly pid: number;
   readonly output: () => string;
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */
   kill(): Promise<void>;
@@ -54,6 +55,7 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
   return {
     baseUrl,
     origin,
+    pid: child.pid!,
     output: () => output,
     async kill() {
       child.kill('SIGKILL');

@@ -1,0 +1,60 @@
+// The load generator's senders: JSON POSTs over keep-alive HTTP connections, each request from the
+// next of many loopback source addresses (127.0.2.x), so the relay's per-address budget
+// (600 submissions a minute) sees many senders, as in production, rather than one flooding address.
+
+import { Agent, request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+
+const SENDER_ADDRESSES = 200;
+
+export interface Poster {
+  /** POSTs `body` (JSON text) and resolves with the status once the whole reply has arrived. */
+  post(body: string): Promise<number>;
+  close(): void;
+}
+
+export function poster(url: string, headers: Record<string, string>): Poster {
+  const target = new URL(url);
+  const agents = Array.from(
+    { length: SENDER_ADDRESSES },
+    (_, i) =>
+      new Agent({ keepAlive: true, maxSockets: 4, localAddress: `127.0.2.${String(i + 1)}` }),
+  );
+  let turn = 0;
+  return {
+    post: (body) =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            agent: agents[turn++ % agents.length],
+            headers: {
+              ...headers,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+    close: () => {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}
+
+/** A submit body (the relay's `POST /api/v1/messages` shape) of one body for many recipients. */
+export function submitBody(body: string, recipients: readonly string[]): string {
+  return JSON.stringify({
+    clientId: randomBytes(16).toString('base64url'),
+    envelopes: [{ body, to: recipients.map((username) => ({ username, deviceId: 1 })) }],
+  });
+}
