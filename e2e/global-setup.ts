@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_PATH } from './playwright.config';
+import { CHROMIUM_PATH } from './chromium';
 import { freePort, startRelayProcess } from './relay-process';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {

@@ -1,8 +1,6 @@
-// Playwright against the real relay (started by global-setup.ts) in Debian's Chromium: this machine
-// cannot download Playwright's own browser builds, and Chromium must not reach for the network.
+// Playwright against the real relay (started by global-setup.ts) in Debian's Chromium (chromium.ts).
 import { defineConfig } from '@playwright/test';
-
-export const CHROMIUM_PATH = process.env.VEIL_CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 
 export default defineConfig({
   testDir: 'tests',
@@ -19,14 +17,7 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       executablePath: CHROMIUM_PATH,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     },
     trace: 'retain-on-failure',
   },

@@ -9,6 +9,7 @@ import {
   type Section,
   type SectionReport,
 } from './report';
+import { clientStoreSection } from './sections/client-store';
 import { cryptoSection } from './sections/crypto';
 import { relayStoreSection } from './sections/relay-store';
 import { sizeSection } from './sections/size';
@@ -20,6 +21,7 @@ const sections: readonly Section[] = [
   cryptoSection,
   relayStoreSection,
   transportSection,
+  clientStoreSection,
 ];
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
