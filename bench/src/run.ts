@@ -10,6 +10,7 @@ import {
   type SectionReport,
 } from './report';
 import { clientStoreSection } from './sections/client-store';
+import { coldStartSection } from './sections/cold-start';
 import { cryptoSection } from './sections/crypto';
 import { relayStoreSection } from './sections/relay-store';
 import { sizeSection } from './sections/size';
@@ -22,6 +23,7 @@ const sections: readonly Section[] = [
   relayStoreSection,
   transportSection,
   clientStoreSection,
+  coldStartSection,
 ];
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
