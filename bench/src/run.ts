@@ -12,6 +12,7 @@ import {
 import { clientStoreSection } from './sections/client-store';
 import { coldStartSection } from './sections/cold-start';
 import { cryptoSection } from './sections/crypto';
+import { cryptoBrowserSection } from './sections/crypto-browser';
 import { relayStoreSection } from './sections/relay-store';
 import { sizeSection } from './sections/size';
 import { transportSection } from './sections/transport';
@@ -20,6 +21,7 @@ import { transportSection } from './sections/transport';
 const sections: readonly Section[] = [
   sizeSection,
   cryptoSection,
+  cryptoBrowserSection,
   relayStoreSection,
   transportSection,
   clientStoreSection,
