@@ -1,7 +1,8 @@
 // Every device equal, in real browsers: Alice signs up in one browser profile and turns TOTP on,
 // then adds a second profile from its sign-in screen with her password and a code ("Sign in on this
 // device"); Bob uses a third. Bob's message shows on both of Alice's; Alice's reply from one shows
-// as sent on the other and reaches Bob once.
+// as sent on the other and reaches Bob once. Then Alice removes the second device from the first:
+// it is told, and Bob's next message reaches only the device that is left.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { enrolTotp, totp } from '../support/totp';
 import {
@@ -33,7 +34,7 @@ async function addDevice(browser: Browser, username: string, secret: string): Pr
   return page;
 }
 
-test('two devices of one account: both receive, and what one sends shows as sent on the other', async ({
+test('two devices of one account: both receive, sent ones show on both, and a removed one gets nothing more', async ({
   browser,
 }) => {
   test.setTimeout(120_000);
@@ -67,4 +68,24 @@ test('two devices of one account: both receive, and what one sends shows as sent
   await expect(messages(phone).last()).toHaveClass(/out/);
   // Bob got the reply once.
   await expect(messages(bob)).toHaveCount(2);
+
+  // The laptop removes the phone: the phone is told, and Bob's next message reaches the laptop only.
+  await laptop.getByRole('link', { name: 'Account' }).click();
+  const devices = laptop.getByRole('list', { name: 'Devices' });
+  await expect(devices.getByRole('listitem')).toHaveCount(2);
+  await expect(devices.getByRole('listitem').first()).toContainText('this device');
+  await laptop.getByRole('button', { name: /^Remove .* \(device 2\)$/ }).click();
+  await laptop.getByRole('button', { name: 'Remove device' }).click();
+  await expect(devices.getByRole('listitem')).toHaveCount(1);
+  await expect(
+    phone.getByRole('status').filter({ hasText: 'This device was removed from your account' }),
+  ).toBeVisible({ timeout: 15_000 });
+
+  await send(bob, 'Only the laptop hears this');
+  await laptop.getByRole('link', { name: 'Chats' }).click();
+  await expect(laptop.getByRole('link', { name: new RegExp(bobName) })).toContainText(
+    'Only the laptop hears this',
+    { timeout: 15_000 },
+  );
+  await expect(messages(phone)).toHaveCount(2);
 });

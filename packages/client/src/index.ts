@@ -74,6 +74,7 @@ export type { VeilDeviceOptions } from './veil-device';
 export type { AddDeviceFactor, AddDeviceOptions, AddDeviceStep } from './devices/add-to-account';
 export { NoAccountBackupError } from './devices/account-backup';
 export { OwnDeviceList } from './devices/own-device-list';
+export { DeviceManager, DeviceManagerError, type AccountDevice } from './devices/device-manager';
 export { DeviceListSync, DEVICE_LIST_MAX_AGE_MS } from './devices/device-list-sync';
 export {
   changePassword,

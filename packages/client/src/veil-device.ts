@@ -21,6 +21,7 @@ import { ContactBook } from './contacts/contact-book';
 import { addToAccount, type AddDeviceOptions } from './devices/add-to-account';
 import { exportKeyFactor, publishAccountBackup } from './devices/account-backup';
 import { DeviceListSync } from './devices/device-list-sync';
+import { DeviceManager } from './devices/device-manager';
 import { OwnDeviceList } from './devices/own-device-list';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
@@ -85,6 +86,8 @@ export class VeilDevice {
   /** Our own signed device list, and the refresh of every list messages are encrypted to. */
   readonly ownDevices: OwnDeviceList;
   readonly deviceLists: DeviceListSync;
+  /** The account's devices as their owner manages them: list, rename, remove. */
+  readonly accountDevices: DeviceManager;
   private messengerValue: Messenger | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
@@ -106,6 +109,12 @@ export class VeilDevice {
       keys: this.keys,
       contacts: this.contacts,
       sessions: this.sessions,
+      own: this.ownDevices,
+    });
+    this.accountDevices = new DeviceManager({
+      p,
+      api: this.api,
+      keys: this.keys,
       own: this.ownDevices,
     });
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {

@@ -2,8 +2,6 @@
 // TOTP code (the account-key backup gives it the account key); Bob's message reaches both of her
 // devices, her reply from one shows as sent on the other and reaches Bob once; Bob refuses a
 // rolled-back or unsigned list of hers, and a device the relay slips into her list receives nothing.
-import { totpCodeAt } from '@veil/relay/src/auth/totp';
-import { freshTotpCode } from '@veil/relay/src/auth/test-support/factors';
 import {
   certifyDevice,
   createAccountIdentity,
@@ -24,13 +22,13 @@ import { signIn } from '../relay/password-auth';
 import { RelayHttp } from '../relay/relay-http';
 import { SoftPasskey } from '../test-support/soft-passkey';
 import {
-  addTestDevice,
   newTestDevice,
   TEST_STRETCHING,
   testDatabase,
   until,
   type TestDevice,
 } from '../test-support/test-device';
+import { onTwoDevices } from '../test-support/two-devices';
 import { VeilDevice } from '../veil-device';
 import { exportKeyFactor } from './account-backup';
 
@@ -51,17 +49,7 @@ async function texts(device: TestDevice, peer: string): Promise<string[]> {
   return history.map((m) => `${m.value.direction}:${m.value.text}`);
 }
 
-/** Alice with TOTP on her first device, then a second device added by password + TOTP. */
-async function aliceOnTwoDevices(): Promise<{ first: TestDevice; second: TestDevice }> {
-  const first = await newTestDevice(p, relay, 'alice');
-  const proof = await first.account.reauthWithPassword('alice password', TEST_STRETCHING);
-  const secret = new URL(await first.account.enrolTotp(proof)).searchParams.get('secret')!;
-  await first.account.confirmTotp(await totpCodeAt(secret, Date.now()));
-  const second = await addTestDevice(p, relay, 'alice', async () => ({
-    code: await freshTotpCode(relay, 'alice', secret),
-  }));
-  return { first, second };
-}
+const aliceOnTwoDevices = () => onTwoDevices(p, relay, 'alice');
 
 describe('multi-device', () => {
   it('adds a device by password + TOTP; messages reach every device, and sent ones show on both', async () => {

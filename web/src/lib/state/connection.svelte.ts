@@ -2,13 +2,20 @@
 // @veil/client, the only thing known for sure is whether the browser itself is online, so the shell
 // says "not connected" rather than pretend; the socket will set `connecting` and `connected`.
 
-export type ConnectionStatus = 'offline' | 'disconnected' | 'connecting' | 'connected';
+export type ConnectionStatus =
+  | 'offline'
+  | 'disconnected'
+  | 'connecting'
+  | 'connected'
+  /** Another device of the account removed this one: it will receive nothing more. */
+  | 'removed';
 
 const LABELS: Readonly<Record<ConnectionStatus, string>> = {
   offline: 'Offline',
   disconnected: 'Not connected to the relay',
   connecting: 'Connecting…',
   connected: 'Connected',
+  removed: 'This device was removed from your account',
 };
 
 export class ConnectionState {

@@ -15,6 +15,7 @@ import {
   VaultLock,
   VeilDatabase,
   VeilDevice,
+  type AccountDevice,
   type AddDeviceStep,
   type ChatMessage,
   type ConversationSummary,
@@ -237,6 +238,21 @@ class VeilApp {
   }
 
   // — end of passkeys
+
+  /** The account's devices (names from the signed list; created and last-seen from the relay). */
+  devices(): Promise<AccountDevice[]> {
+    return this.required().accountDevices.list();
+  }
+
+  async renameDevice(deviceId: number, name: string): Promise<void> {
+    await this.required().accountDevices.rename(deviceId, name);
+    this.revision++;
+  }
+
+  async removeDevice(deviceId: number): Promise<void> {
+    await this.required().accountDevices.remove(deviceId);
+    this.revision++;
+  }
 
   // — account security and backups (password change, TOTP off, recovery codes, account deletion,
   //   backup files). Each change takes a step-up factor; the work is in @veil/client.
@@ -478,6 +494,8 @@ function statusOf(state: SocketState): typeof connection.status {
       return 'connected';
     case 'connecting':
       return 'connecting';
+    case 'device-removed':
+      return 'removed';
     default:
       return navigator.onLine ? 'disconnected' : 'offline';
   }
