@@ -2,7 +2,8 @@
 // then adds a second profile from its sign-in screen with her password and a code ("Sign in on this
 // device"); Bob uses a third. Bob's message shows on both of Alice's; Alice's reply from one shows
 // as sent on the other and reaches Bob once. Then Alice removes the second device from the first:
-// it is told, and Bob's next message reaches only the device that is left.
+// it is told, Bob's next message reaches only the device that is left, and Bob is told a device
+// went (his safety number unchanged).
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { enrolTotp, totp } from '../support/totp';
 import {
@@ -88,4 +89,13 @@ test('two devices of one account: both receive, sent ones show on both, and a re
     { timeout: 15_000 },
   );
   await expect(messages(phone)).toHaveCount(2);
+
+  // Bob's next message fetches Alice's list again: he is told a device went, with his safety number
+  // unchanged, until he dismisses it.
+  await send(bob, 'And one more');
+  const notice = bob.getByRole('status', { name: 'Devices changed' });
+  await expect(notice).toContainText(`${aliceName} removed a device`, { timeout: 15_000 });
+  await expect(notice).toContainText('safety number with them is unchanged');
+  await notice.getByRole('button', { name: 'OK' }).click();
+  await expect(notice).toHaveCount(0);
 });

@@ -110,6 +110,7 @@ export class VeilDevice {
       contacts: this.contacts,
       sessions: this.sessions,
       own: this.ownDevices,
+      onContactDevices: (peer) => options.onEvent?.({ type: 'devices-changed', peer }),
     });
     this.accountDevices = new DeviceManager({
       p,
@@ -530,6 +531,11 @@ export class VeilDevice {
   // — end of profile
 
   // — contacts: block, mute, remove
+
+  /** The user has seen that `peer` added or removed devices. */
+  dismissDeviceNotice(peer: string): Promise<void> {
+    return this.contacts.clearDeviceNotice(peer);
+  }
 
   async setBlocked(peer: string, blocked: boolean): Promise<void> {
     await this.contacts.setBlocked(peer, blocked);

@@ -90,6 +90,32 @@ export class ContactBook {
    * Verifies a device list fetched from the relay against the pinned key and the last list
    * accepted (throws the protocol's UNTRUSTED_IDENTITY, BAD_SIGNATURE or ROLLBACK), then keeps it.
    */
+  /** Adds a device change to the contact's unseen notice (merged with one not yet seen). */
+  async noteDeviceChange(
+    accountId: string,
+    change: { added: readonly string[]; removed: readonly string[] },
+    now: number,
+  ): Promise<void> {
+    const contact = await this.get(accountId);
+    if (contact === undefined) return;
+    const seen = contact.deviceNotice ?? { added: [], removed: [] };
+    await this.put({
+      ...contact,
+      deviceNotice: {
+        added: [...seen.added, ...change.added],
+        removed: [...seen.removed, ...change.removed],
+        at: now,
+      },
+    });
+  }
+
+  /** The user has seen the notice. */
+  async clearDeviceNotice(accountId: string): Promise<void> {
+    const contact = await this.get(accountId);
+    if (contact?.deviceNotice == null) return;
+    await this.put({ ...contact, deviceNotice: null });
+  }
+
   async acceptDeviceList(accountId: string, encoded: Uint8Array): Promise<DeviceList> {
     const contact = await this.get(accountId);
     if (contact === undefined)

@@ -25,6 +25,18 @@ export interface Contact {
    * them: shown beside the account id, never instead of it.
    */
   readonly profile?: Profile;
+  /**
+   * Devices their newer signed list added or removed, until the user has seen it (absent in rows
+   * stored before notices existed). Their safety number does not change: it is the account's.
+   */
+  readonly deviceNotice?: DeviceNotice | null;
+}
+
+export interface DeviceNotice {
+  /** Names of the devices added (as the list names them), oldest change first. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly at: number;
 }
 
 export type IdentityObservation = 'same' | 'changed' | 'already-pending';

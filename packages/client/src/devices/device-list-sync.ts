@@ -24,6 +24,8 @@ export interface DeviceListSyncDeps {
   readonly own: OwnDeviceList;
   readonly now?: () => number;
   readonly maxAgeMs?: number;
+  /** A contact's accepted list added or removed devices (noted on their contact row). */
+  readonly onContactDevices?: (peer: string) => void;
 }
 
 export class DeviceListSync {
@@ -39,6 +41,11 @@ export class DeviceListSync {
   private stale(accountId: string): boolean {
     const at = this.fetchedAt.get(accountId);
     return at === undefined || this.now() - at >= (this.deps.maxAgeMs ?? DEVICE_LIST_MAX_AGE_MS);
+  }
+
+  /** Makes the next use of `accountId`'s list fetch it first (the relay said a device is gone). */
+  invalidate(accountId: string): void {
+    this.fetchedAt.delete(accountId);
   }
 
   /** The device ids of the contact's accepted list, fetched again first when stale. */
@@ -80,8 +87,15 @@ export class DeviceListSync {
       const entry = await this.deps.api.directory(peer);
       this.fetchedAt.set(peer, this.now());
       const list = await this.deps.contacts.acceptDeviceList(peer, entry.deviceList);
-      if (before.deviceList !== null)
-        await this.dropReplaced(peer, decodeDeviceList(before.deviceList), list);
+      if (before.deviceList !== null) {
+        const previous = decodeDeviceList(before.deviceList);
+        await this.dropReplaced(peer, previous, list);
+        const change = deviceChange(previous, list);
+        if (change.added.length + change.removed.length > 0) {
+          await this.deps.contacts.noteDeviceChange(peer, change, this.now());
+          this.deps.onContactDevices?.(peer);
+        }
+      }
     } catch {
       // Offline, or a list that did not verify: keep encrypting to the list we hold.
     }
@@ -117,6 +131,21 @@ export class DeviceListSync {
       }
     }
   }
+}
+
+/** Devices in `after` and not in `before` (or under another key), and the reverse, by name. */
+function deviceChange(
+  before: DeviceList,
+  after: DeviceList,
+): { added: string[]; removed: string[] } {
+  const missingFrom = (list: DeviceList, device: DeviceList['devices'][number]) =>
+    !list.devices.some(
+      (d) => d.deviceId === device.deviceId && equalBytes(d.identityKey, device.identityKey),
+    );
+  return {
+    added: after.devices.filter((d) => missingFrom(before, d)).map((d) => d.name),
+    removed: before.devices.filter((d) => missingFrom(after, d)).map((d) => d.name),
+  };
 }
 
 function ids(list: Pick<DeviceList, 'devices'>): number[] {

@@ -36,6 +36,8 @@ export type MessengerEvent =
   | { readonly type: 'updated'; readonly message: ChatMessage }
   /** The sender's account key differs from the pinned one: warn, and block sending until acknowledged. */
   | { readonly type: 'key-changed'; readonly peer: string }
+  /** The contact's signed list added or removed devices (their row's deviceNotice says which). */
+  | { readonly type: 'devices-changed'; readonly peer: string }
   /** The contact sent a newer profile (display name, avatar); it is in their contact row now. */
   | { readonly type: 'profile'; readonly peer: string }
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
@@ -68,6 +70,9 @@ export interface ConversationSummary {
 
 /** How far back `markSeen` and a rebuilt unread count look for unseen messages. */
 const UNSEEN_SCAN_PAGE = 200;
+
+/** The relay's refusal of a submission naming a device that no longer exists (wire: mailbox.ts). */
+const UNKNOWN_DEVICES = 'RELAY_ERR_UNKNOWN_DEVICES';
 
 /** Codes that mean "already handled": a redelivery after a crash, or a relay replaying. */
 const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
@@ -269,6 +274,13 @@ export class Messenger {
 
   /** Applies the outbox's verdicts to the messages they carried. */
   async onOutboxEvent(event: OutboxEvent): Promise<void> {
+    if (event.type === 'failed' && event.reason.startsWith(UNKNOWN_DEVICES)) {
+      // A device the list we hold still names is gone (removed by its account): nothing is lost,
+      // since its owner's other devices got their own copies. Fetch the lists again before the
+      // next message instead of marking this one failed.
+      for (const { username } of event.entry.recipients) this.deps.devices.invalidate(username);
+      return;
+    }
     if (event.entry.messageId === null) return;
     await this.mark(event.entry.messageId, event.type === 'sent' ? 'sent' : 'failed');
   }

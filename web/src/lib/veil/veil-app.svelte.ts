@@ -239,6 +239,11 @@ class VeilApp {
 
   // — end of passkeys
 
+  async dismissDeviceNotice(peer: string): Promise<void> {
+    await this.required().dismissDeviceNotice(peer);
+    this.revision++;
+  }
+
   /** The account's devices (names from the signed list; created and last-seen from the relay). */
   devices(): Promise<AccountDevice[]> {
     return this.required().accountDevices.list();
