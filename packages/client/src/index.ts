@@ -42,6 +42,8 @@ export type {
 } from './messaging/outbox';
 export { GroupCipher } from './groups/group-cipher';
 export type { GroupChange } from './groups/group-cipher';
+export { GroupMessenger } from './groups/group-messenger';
+export type { GroupMessengerDeps, GroupSummary } from './groups/group-messenger';
 export { RelayHttp, RelayError } from './relay/relay-http';
 export type { RelayHttpOptions } from './relay/relay-http';
 export { RelayApi } from './relay/relay-api';
@@ -66,7 +68,7 @@ export { relayOutboxTransport } from './relay/outbox-transport';
 export { Messenger } from './messaging/messenger';
 export type { ConversationSummary, MessengerDeps, MessengerEvent } from './messaging/messenger';
 export { advanceMark, messageIdHex } from './messaging/chat-message';
-export type { ChatMessage, DeliveryMark } from './messaging/chat-message';
+export type { ChatMessage, DeliveryMark, GroupEvent } from './messaging/chat-message';
 export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
 export { VeilDevice } from './veil-device';

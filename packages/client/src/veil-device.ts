@@ -26,6 +26,7 @@ import { OwnDeviceList } from './devices/own-device-list';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
+import { GroupMessenger } from './groups/group-messenger';
 import { Messenger, type MessengerEvent } from './messaging/messenger';
 import { Outbox } from './messaging/outbox';
 import { OwnProfileStore } from './profile/own-profile-store';
@@ -89,6 +90,7 @@ export class VeilDevice {
   /** The account's devices as their owner manages them: list, rename, remove. */
   readonly accountDevices: DeviceManager;
   private messengerValue: Messenger | null = null;
+  private groupsValue: GroupMessenger | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
 
@@ -123,6 +125,7 @@ export class VeilDevice {
     });
     this.vault.onChange((state) => {
       this.ownDevices.forget();
+      if (state !== 'unlocked') this.groupsValue = null;
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
     });
   }
@@ -133,8 +136,33 @@ export class VeilDevice {
     return this.messengerValue;
   }
 
+  /** Groups of the unlocked vault (made with the messenger, whose pairwise channel they use). */
+  get groups(): GroupMessenger {
+    if (this.groupsValue === null) throw new Error('VeilDevice.groups: the vault is locked');
+    return this.groupsValue;
+  }
+
   private newMessenger(): Messenger {
-    return new Messenger({
+    const history = new MessageStore<ChatMessage>(this.options.db, this.vault.codec);
+    const conversations = new ConversationStore(this.options.db, this.vault.codec);
+    const groups = new GroupMessenger({
+      p: this.options.p,
+      api: this.api,
+      db: this.options.db,
+      vault: this.vault,
+      keys: this.keys,
+      contacts: this.contacts,
+      devices: this.deviceLists,
+      ownDevices: this.ownDevices,
+      outbox: this.outbox,
+      history,
+      conversations,
+      sendPairwise: (peer, content) => messenger.sendContent(peer, content),
+      ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
+    });
+    this.groupsValue = groups;
+    const messenger: Messenger = new Messenger({
+      groups,
       p: this.options.p,
       api: this.api,
       cipher: this.cipher,
@@ -143,11 +171,12 @@ export class VeilDevice {
       // Read from the keys, not `username()`: tests decorate a device with a `username` field.
       ownAccountId: async () => (await this.keys.identity()).account.accountId,
       outbox: this.outbox,
-      history: new MessageStore<ChatMessage>(this.options.db, this.vault.codec),
-      conversations: new ConversationStore(this.options.db, this.vault.codec),
+      history,
+      conversations,
       codec: this.vault.codec,
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
     });
+    return messenger;
   }
 
   /** Whether this profile already holds a Veil vault (then `open`, not `create`). */

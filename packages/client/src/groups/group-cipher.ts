@@ -99,6 +99,11 @@ export class GroupCipher {
     return encodeSenderKeyDistribution(own);
   }
 
+  /** A fresh chain for us at the group's current key epoch (we just joined): its distribution. */
+  async rotateKey(groupId: Uint8Array): Promise<Uint8Array> {
+    return this.rotate(await this.requireState(groupId));
+  }
+
   /** Stores a distribution that arrived over the pairwise session with `from`. */
   async acceptDistribution(from: DeviceAddress, bytes: Uint8Array): Promise<void> {
     const received = acceptSenderKeyDistribution(bytes);

@@ -19,6 +19,18 @@ export interface ChatMessage {
   readonly mark: DeliveryMark;
   /** Incoming only: the user has seen it (a read receipt went out). */
   readonly seen: boolean;
+  /** Set on a group conversation's rows: the group id (base64url); `peer` is then the author. */
+  readonly group?: string;
+  /** A group timeline row ("alice added bob") rather than a text; see groups/group-timeline.ts. */
+  readonly groupEvent?: GroupEvent;
+}
+
+/** A change to a group as its timeline shows it; `name` is the new name of a rename. */
+export interface GroupEvent {
+  readonly type: 'create' | 'add' | 'remove' | 'promote' | 'rename' | 'leave';
+  readonly actor: string;
+  readonly target: string | null;
+  readonly name?: string;
 }
 
 const MARK_ORDER: Record<DeliveryMark, number> = {

@@ -30,6 +30,16 @@ import type { RowCodec } from '../store/row-codec';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
 import type { EnvelopeCipher } from './envelope-cipher';
 import type { Outbox, OutboxEvent } from './outbox';
+import type { DeviceAddress } from './session-store';
+
+/**
+ * Where group traffic goes (groups/group-messenger.ts): operations and sender-key distributions
+ * arrive over the pairwise sessions, group messages as multi-recipient envelopes (with a key record).
+ */
+export interface GroupHooks {
+  onPairwise(sender: DeviceAddress, content: Content): Promise<void>;
+  onEnvelope(body: Uint8Array, keyRecord: Uint8Array): Promise<void>;
+}
 
 export type MessengerEvent =
   | { readonly type: 'message'; readonly message: ChatMessage }
@@ -41,7 +51,9 @@ export type MessengerEvent =
   /** The contact sent a newer profile (display name, avatar); it is in their contact row now. */
   | { readonly type: 'profile'; readonly peer: string }
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
-  | { readonly type: 'rejected'; readonly reason: string };
+  | { readonly type: 'rejected'; readonly reason: string }
+  /** A group's state changed (an operation applied); its timeline row came as a 'message'. */
+  | { readonly type: 'group'; readonly groupId: string };
 
 export interface MessengerDeps {
   readonly p: Primitives;
@@ -57,6 +69,7 @@ export interface MessengerDeps {
   readonly codec: RowCodec;
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
+  readonly groups?: GroupHooks;
 }
 
 /** One row of the conversation list: what it shows without opening the conversation. */
@@ -146,6 +159,19 @@ export class Messenger {
     await this.queue(peer, devices, content, message.id);
     await this.sendTranscript(peer, content);
     return message;
+  }
+
+  /**
+   * Queues `content` for every device of `peer` over the pairwise sessions (our own other devices
+   * when `peer` is our account): the channel group operations and sender keys travel on.
+   */
+  async sendContent(peer: string, content: Content): Promise<void> {
+    const own = await this.deps.ownAccountId();
+    const devices =
+      peer === own
+        ? await this.deps.devices.ownOtherDevices()
+        : await this.deps.devices.contactDevices(peer);
+    if (devices.length > 0) await this.queue(peer, devices, content);
   }
 
   /** Copies what we sent `peer` to our own other devices, so it shows as sent there too. */
@@ -285,8 +311,15 @@ export class Messenger {
     await this.mark(event.entry.messageId, event.type === 'sent' ? 'sent' : 'failed');
   }
 
-  /** Opens and applies one envelope. Never throws for bad input: it is reported and dropped. */
-  async receive(sealed: Uint8Array): Promise<void> {
+  /**
+   * Opens and applies one envelope. Never throws for bad input: it is reported and dropped. An
+   * envelope with a key record is a multi-recipient group message, for the group layer.
+   */
+  async receive(sealed: Uint8Array, keyRecord?: Uint8Array): Promise<void> {
+    if (keyRecord !== undefined) {
+      await this.deps.groups?.onEnvelope(sealed, keyRecord);
+      return;
+    }
     let opened;
     try {
       opened = await this.deps.cipher.decrypt(sealed);
@@ -363,8 +396,12 @@ export class Messenger {
           await this.mark(messageIdHex(target), content.kind, peer);
         }
         return;
+      case 'groupOperation':
+      case 'senderKeyDistribution':
+        if (!opened.identityChanged) await this.deps.groups?.onPairwise(opened.sender, content);
+        return;
       default:
-        // Reactions, edits, groups and the rest arrive with their features.
+        // Reactions, edits and the rest arrive with their features.
         return;
     }
   }
@@ -386,6 +423,10 @@ export class Messenger {
     let peer: string;
     try {
       const content = decodeContent(plaintext);
+      if (content.type === 'groupOperation' || content.type === 'senderKeyDistribution') {
+        await this.deps.groups?.onPairwise({ accountId: ownAccountId, deviceId }, content);
+        return;
+      }
       if (content.type !== 'syncSent') return; // other sync records arrive with their features
       peer = content.peer;
       inner = decodeContent(content.content);

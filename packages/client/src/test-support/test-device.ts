@@ -4,6 +4,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { fromBase64Url, type Primitives } from '@veil/protocol';
 import WebSocket from 'ws';
+import type { EnvelopeFrame } from '@veil/wire';
 import type { MessengerEvent } from '../messaging/messenger';
 import type { KeyStretching } from '../relay/password-auth';
 import { RelayHttp } from '../relay/relay-http';
@@ -27,7 +28,7 @@ export type TestDevice = VeilDevice & {
   readonly db: VeilDatabase;
   readonly events: MessengerEvent[];
   /** Opens the live socket; `stop()` on the result closes it. */
-  connect(): RelaySocket & { states: SocketState[] };
+  connect(): RelaySocket & { states: SocketState[]; frames: EnvelopeFrame[] };
 };
 
 let count = 0;
@@ -40,9 +41,10 @@ export function socketFor(
   device: VeilDevice,
   http: RelayHttp,
   relay: RelayAddress,
-): RelaySocket & { states: SocketState[] } {
+): RelaySocket & { states: SocketState[]; frames: EnvelopeFrame[] } {
   let cursor = 0;
   const states: SocketState[] = [];
+  const frames: EnvelopeFrame[] = [];
   const socket = new RelaySocket({
     url: `${relay.baseUrl.replace('http', 'ws')}/api/v1/socket`,
     open: (url) => new WebSocket(url, { headers: http.headers() }),
@@ -52,14 +54,20 @@ export function socketFor(
         cursor = seq;
       },
     },
-    onEnvelope: (frame) => device.messenger.receive(fromBase64Url(frame.body)),
+    onEnvelope: (frame) => {
+      frames.push(frame);
+      return device.messenger.receive(
+        fromBase64Url(frame.body),
+        frame.keyRecord === undefined ? undefined : fromBase64Url(frame.keyRecord),
+      );
+    },
     onReady: () => {
       void device.outbox.flush({ force: true });
     },
     onState: (state) => states.push(state),
   });
   socket.start();
-  return Object.assign(socket, { states });
+  return Object.assign(socket, { states, frames });
 }
 
 export async function newTestDevice(

@@ -450,7 +450,11 @@ class VeilApp {
           await this.db.meta.put({ key: CURSOR_KEY, value: seq });
         },
       },
-      onEnvelope: (frame) => device.messenger.receive(fromBase64Url(frame.body)),
+      onEnvelope: (frame) =>
+        device.messenger.receive(
+          fromBase64Url(frame.body),
+          frame.keyRecord === undefined ? undefined : fromBase64Url(frame.keyRecord),
+        ),
       onReady: () => {
         void device.outbox.flush({ force: true });
         void this.keepReachable(device);

@@ -1,0 +1,531 @@
+// Groups end to end on one device (DESIGN.md §4): creating and changing a group (every change an
+// operation signed by an admin's account key, sent over the pairwise sessions and applied by every
+// member's GroupCipher, which refuses anything a non-admin or the relay made up), handing out our
+// sender key to whoever needs it, and group messages — encrypted once under our sender key, sealed
+// once for every member device (a key record each) and uploaded once for the relay to fan out.
+// Group rows live in the same history as 1:1 rows, under a conversation id blinded from the group id.
+import {
+  decodeContent,
+  decodeDeviceList,
+  decodeGroupOperation,
+  encodeContent,
+  equalBytes,
+  openFromMany,
+  ProtocolError,
+  sealForMany,
+  toBase64Url,
+  fromBase64Url,
+  verifyDeviceCertificate,
+  type AccountPublic,
+  type Content,
+  type GroupState,
+  type Primitives,
+  type X25519PublicKey,
+} from '@veil/protocol';
+import { canSendTo } from '../contacts/contact';
+import type { ContactBook } from '../contacts/contact-book';
+import type { DeviceListSync } from '../devices/device-list-sync';
+import type { OwnDeviceList } from '../devices/own-device-list';
+import type { KeyStore } from '../keys/key-store';
+import { messageIdHex, type ChatMessage, type GroupEvent } from '../messaging/chat-message';
+import type { GroupHooks, MessengerEvent } from '../messaging/messenger';
+import type { Outbox, OutboxRecipient } from '../messaging/outbox';
+import type { DeviceAddress } from '../messaging/session-store';
+import type { RelayApi } from '../relay/relay-api';
+import type { ConversationStore } from '../store/conversation-store';
+import type { MessageStore } from '../store/message-store';
+import type { VeilDatabase } from '../store/veil-database';
+import type { VaultLock } from '../vault/vault-lock';
+import { GroupCipher, type GroupChange } from './group-cipher';
+import { GROUP_LOG_PREFIX, GroupLog } from './group-log';
+
+export interface GroupMessengerDeps {
+  readonly p: Primitives;
+  readonly api: RelayApi;
+  readonly db: VeilDatabase;
+  readonly vault: VaultLock;
+  readonly keys: KeyStore;
+  readonly contacts: ContactBook;
+  readonly devices: DeviceListSync;
+  readonly ownDevices: OwnDeviceList;
+  readonly outbox: Outbox;
+  readonly history: MessageStore<ChatMessage>;
+  readonly conversations: ConversationStore;
+  /** The pairwise channel (Messenger.sendContent): every device of an account, or our own others. */
+  readonly sendPairwise: (peer: string, content: Content) => Promise<void>;
+  readonly onEvent?: (event: MessengerEvent) => void;
+  readonly now?: () => number;
+}
+
+/** One group as the conversation list shows it. */
+export interface GroupSummary {
+  readonly groupId: string;
+  readonly state: GroupState;
+  readonly last: ChatMessage | undefined;
+  readonly unread: number;
+  readonly lastActivity: number;
+}
+
+type ChangeBody = Parameters<GroupCipher['propose']>[1];
+
+/** The relay takes at most this many recipient devices per body; larger fan-outs are split. */
+const RECIPIENTS_PER_ENVELOPE = 1000;
+
+export class GroupMessenger implements GroupHooks {
+  private cipherValue: Promise<GroupCipher> | null = null;
+  private readonly log: GroupLog;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GroupMessengerDeps) {
+    this.log = new GroupLog(deps.db, deps.vault);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Made on first use: a new device has no keys yet when its messenger is made. */
+  private cipher(): Promise<GroupCipher> {
+    this.cipherValue ??= this.deps.keys.identity().then(
+      (identity) =>
+        new GroupCipher(this.deps.p, this.deps.db, this.deps.vault, {
+          account: identity.account,
+          deviceId: identity.device.deviceId,
+        }),
+    );
+    return this.cipherValue;
+  }
+
+  private async self(): Promise<string> {
+    return (await this.deps.keys.identity()).account.accountId;
+  }
+
+  /** The history's (blinded) conversation id for a group. */
+  conversationId(groupId: string): string {
+    return this.deps.vault.codec.blindId('messages', `group:${groupId}`);
+  }
+
+  private rowId(id: string): string {
+    return this.deps.vault.codec.blindId('messages', `message:${id}`);
+  }
+
+  private emit(event: MessengerEvent): void {
+    this.deps.onEvent?.(event);
+  }
+
+  async state(groupId: string): Promise<GroupState | undefined> {
+    return (await this.cipher()).getState(fromBase64Url(groupId));
+  }
+
+  history(groupId: string, options: { beforeSeq?: number; limit: number }) {
+    return this.deps.history.page(this.conversationId(groupId), options);
+  }
+
+  /** Every group this device knows (including ones we left: their history stays readable). */
+  async list(): Promise<GroupSummary[]> {
+    const rows = await this.deps.db.groups.toArray();
+    const ids = rows.map((r) => r.id).filter((id) => !id.startsWith(GROUP_LOG_PREFIX));
+    const summaries: GroupSummary[] = [];
+    for (const groupId of ids) {
+      const state = await this.state(groupId);
+      if (state === undefined) continue;
+      const conversationId = this.conversationId(groupId);
+      const last = (await this.deps.history.last(conversationId))?.value;
+      const unread = (await this.deps.conversations.get(conversationId))?.unread ?? 0;
+      summaries.push({ groupId, state, last, unread, lastActivity: last?.storedAt ?? 0 });
+    }
+    return summaries.sort((a, b) => b.lastActivity - a.lastActivity);
+  }
+
+  /** Marks every incoming row of the group seen and clears its unread count. */
+  async markSeen(groupId: string): Promise<void> {
+    const conversationId = this.conversationId(groupId);
+    const page = await this.deps.history.page(conversationId, { limit: 200 });
+    for (const row of page) {
+      if (row.value.direction === 'in' && !row.value.seen) {
+        await this.deps.history.update(row.id, { ...row.value, seen: true });
+      }
+    }
+    await this.deps.conversations.addUnread(conversationId, Number.NEGATIVE_INFINITY);
+  }
+
+  // — changes, proposed here
+
+  /** Creates a group of us and `memberIds` (contacts we can write to); returns its id. */
+  async create(name: string, memberIds: readonly string[]): Promise<string> {
+    const members: AccountPublic[] = [];
+    for (const id of memberIds) members.push(await this.sendableContact(id));
+    const cipher = await this.cipher();
+    const change = await cipher.create(name, members);
+    await this.afterChange({ change, operation: change.operation, before: null, from: null });
+    return toBase64Url(change.state.groupId);
+  }
+
+  add(groupId: string, accountId: string): Promise<void> {
+    return this.sendableContact(accountId).then((member) =>
+      this.propose(groupId, { type: 'add', member }),
+    );
+  }
+
+  remove(groupId: string, accountId: string): Promise<void> {
+    return this.propose(groupId, { type: 'remove', accountId });
+  }
+
+  promote(groupId: string, accountId: string): Promise<void> {
+    return this.propose(groupId, { type: 'promote', accountId });
+  }
+
+  rename(groupId: string, name: string): Promise<void> {
+    return this.propose(groupId, { type: 'rename', name });
+  }
+
+  leave(groupId: string): Promise<void> {
+    return this.propose(groupId, { type: 'leave' });
+  }
+
+  private async propose(groupId: string, body: ChangeBody): Promise<void> {
+    const cipher = await this.cipher();
+    const before = await cipher.getState(fromBase64Url(groupId));
+    if (before === undefined)
+      throw new ProtocolError('UNKNOWN_SENDER', 'GroupMessenger: unknown group');
+    const change = await cipher.propose(before.groupId, body);
+    await this.afterChange({ change, operation: change.operation, before, from: null });
+  }
+
+  // — what follows an applied operation, on the proposer and on every member alike
+
+  /**
+   * Records the operation, writes the timeline row, and sends what others now need: the operation
+   * itself (proposer only) to everyone who was or is a member and to our own other devices, the whole
+   * log to a member just added, and our sender key to whoever lacks it.
+   */
+  private async afterChange(options: {
+    change: GroupChange;
+    operation: Uint8Array;
+    before: GroupState | null;
+    from: DeviceAddress | null;
+  }): Promise<void> {
+    const { change, operation, before, from } = options;
+    const { state, effect } = change;
+    const self = await this.self();
+    const groupId = toBase64Url(state.groupId);
+    await this.log.append(state.groupId, operation);
+    await this.timeline(groupId, {
+      type: effect.type,
+      actor: effect.actor,
+      target: effect.target,
+      ...(effect.type === 'rename' || effect.type === 'create' ? { name: state.name } : {}),
+    });
+    this.emit({ type: 'group', groupId });
+    const isMember = state.members.some((m) => m.accountId === self);
+
+    if (from === null) {
+      // Everyone who was or is a member learns of it (a removed member, that it was removed).
+      const told = new Map<string, AccountPublic>();
+      for (const m of [...(before?.members ?? []), ...state.members]) told.set(m.accountId, m);
+      told.delete(self);
+      const joined = effect.type === 'add' ? effect.target : null;
+      for (const member of told.values()) {
+        if (member.accountId === joined) continue;
+        await this.pairwise(member, { type: 'groupOperation', operation });
+      }
+      await this.deps.sendPairwise(self, this.content({ type: 'groupOperation', operation }));
+      if (joined !== null) {
+        // The joiner builds the group from its first operation, checking every link of the chain.
+        const member = told.get(joined)!;
+        for (const op of await this.log.list(state.groupId)) {
+          await this.pairwise(member, { type: 'groupOperation', operation: op });
+        }
+      }
+    }
+
+    if (!isMember) return;
+    const cipher = await this.cipher();
+    let distribution = change.distribution;
+    if (effect.type === 'add' && effect.target === self && from !== null) {
+      distribution = await cipher.rotateKey(state.groupId); // we joined: a chain at today's epoch
+    }
+    if (distribution !== null) {
+      await this.distribute(state, distribution, null);
+    } else if (effect.type === 'add' && effect.target !== null && effect.target !== self) {
+      await this.distribute(state, await cipher.distributionFor(state.groupId), effect.target);
+    }
+  }
+
+  /** Our sender key to every member's devices and our own other devices (or to one member only). */
+  private async distribute(
+    state: GroupState,
+    distribution: Uint8Array,
+    only: string | null,
+  ): Promise<void> {
+    const self = await this.self();
+    const content = { type: 'senderKeyDistribution', distribution } as const;
+    for (const member of state.members) {
+      if (member.accountId === self || (only !== null && member.accountId !== only)) continue;
+      await this.pairwise(member, content);
+    }
+    if (only === null) await this.deps.sendPairwise(self, this.content(content));
+  }
+
+  private async pairwise(
+    member: AccountPublic,
+    body:
+      | { type: 'groupOperation'; operation: Uint8Array }
+      | { type: 'senderKeyDistribution'; distribution: Uint8Array },
+  ): Promise<void> {
+    try {
+      await this.ensureContact(member);
+      await this.deps.sendPairwise(member.accountId, this.content(body));
+    } catch {
+      // One unreachable member (key change pending, blocked, directory offline) must not stop the
+      // rest; the UI hears of it.
+      this.emit({ type: 'rejected', reason: `GROUP_UNREACHABLE:${member.accountId}` });
+    }
+  }
+
+  private content(
+    body:
+      | { type: 'groupOperation'; operation: Uint8Array }
+      | { type: 'senderKeyDistribution'; distribution: Uint8Array },
+  ): Content {
+    return { ...body, messageId: this.deps.p.randomBytes(16), sentAt: this.now() };
+  }
+
+  /**
+   * A member who is not yet a contact (another member added them): pinned from the directory, but
+   * only under the account key the group's signed state records for them.
+   */
+  private async ensureContact(member: AccountPublic): Promise<void> {
+    const contact = await this.deps.contacts.get(member.accountId);
+    if (contact !== undefined) {
+      if (!equalBytes(contact.accountKey, member.accountKey))
+        throw new ProtocolError(
+          'UNTRUSTED_IDENTITY',
+          'GroupMessenger: member key differs from pinned',
+        );
+      return;
+    }
+    const entry = await this.deps.api.directory(member.accountId);
+    if (!equalBytes(entry.accountKey, member.accountKey))
+      throw new ProtocolError('UNTRUSTED_IDENTITY', 'GroupMessenger: directory key differs');
+    await this.deps.contacts.observe(entry.username, entry.accountKey);
+    await this.deps.contacts.acceptDeviceList(entry.username, entry.deviceList);
+  }
+
+  private async sendableContact(accountId: string): Promise<AccountPublic> {
+    const contact = await this.deps.contacts.get(accountId);
+    if (contact === undefined || contact.deviceList === null || !canSendTo(contact)) {
+      throw new ProtocolError(
+        'UNTRUSTED_IDENTITY',
+        'GroupMessenger: not a contact we can write to',
+      );
+    }
+    return { accountId: contact.accountId, accountKey: contact.accountKey };
+  }
+
+  private async timeline(groupId: string, event: GroupEvent): Promise<void> {
+    const id = messageIdHex(this.deps.p.randomBytes(16));
+    const message: ChatMessage = {
+      id,
+      direction: 'in',
+      peer: event.actor,
+      text: '',
+      sentAt: this.now(),
+      storedAt: this.now(),
+      mark: 'delivered',
+      seen: true,
+      group: groupId,
+      groupEvent: event,
+    };
+    await this.deps.history.append(this.conversationId(groupId), [
+      { id: this.rowId(id), value: message },
+    ]);
+    this.emit({ type: 'message', message });
+  }
+
+  // — pairwise arrivals: operations and sender keys
+
+  async onPairwise(sender: DeviceAddress, content: Content): Promise<void> {
+    try {
+      if (content.type === 'groupOperation') await this.applyOperation(sender, content.operation);
+      if (content.type === 'senderKeyDistribution') {
+        await (await this.cipher()).acceptDistribution(sender, content.distribution);
+      }
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.emit({ type: 'rejected', reason: error.code });
+    }
+  }
+
+  private async applyOperation(sender: DeviceAddress, operation: Uint8Array): Promise<void> {
+    const op = decodeGroupOperation(operation);
+    const cipher = await this.cipher();
+    const before = (await cipher.getState(op.groupId)) ?? null;
+    const self = await this.self();
+    if (before !== null && op.epoch <= before.epoch) return; // already applied (sent to several devices)
+    let creator: AccountPublic | undefined;
+    if (op.body.type === 'create') {
+      // Normally the creator writes to us, under the key we pinned; a joiner replaying the log it
+      // was sent takes the creator's key from the create itself, as every later link is checked.
+      const pinned =
+        sender.accountId === self
+          ? (await this.deps.keys.identity()).account
+          : await this.deps.contacts.get(sender.accountId);
+      creator =
+        sender.accountId === op.signer && pinned !== undefined
+          ? { accountId: pinned.accountId, accountKey: pinned.accountKey }
+          : op.body.members.find((m) => m.accountId === op.signer);
+    } else if (before !== null && sender.accountId !== self) {
+      // Only a member (under the key the group records) relays a group's operations to us.
+      const member = before.members.find((m) => m.accountId === sender.accountId);
+      const contact = await this.deps.contacts.get(sender.accountId);
+      if (
+        member === undefined ||
+        contact === undefined ||
+        !equalBytes(member.accountKey, contact.accountKey)
+      )
+        throw new ProtocolError('NOT_AUTHORIZED', 'GroupMessenger: operation from a non-member');
+    }
+    const change = await cipher.apply(operation, creator);
+    await this.afterChange({ change, operation, before, from: sender });
+  }
+
+  // — group messages
+
+  /** Encrypts `text` once under our sender key and uploads it once for every member device. */
+  async sendText(groupId: string, text: string): Promise<ChatMessage> {
+    const cipher = await this.cipher();
+    const state = await cipher.getState(fromBase64Url(groupId));
+    const identity = await this.deps.keys.identity();
+    const self = identity.account.accountId;
+    if (state === undefined || !state.members.some((m) => m.accountId === self)) {
+      throw new ProtocolError('NOT_AUTHORIZED', 'GroupMessenger.sendText: not a member');
+    }
+    const messageId = this.deps.p.randomBytes(16);
+    const content: Content = { type: 'text', messageId, sentAt: this.now(), text, replyTo: null };
+    const message: ChatMessage = {
+      id: messageIdHex(messageId),
+      direction: 'out',
+      peer: self,
+      text,
+      sentAt: content.sentAt,
+      storedAt: this.now(),
+      mark: 'queued',
+      seen: true,
+      group: groupId,
+    };
+    await this.deps.history.append(this.conversationId(groupId), [
+      { id: this.rowId(message.id), value: message },
+    ]);
+    const body = await cipher.encrypt(state.groupId, encodeContent(content));
+    const targets = await this.memberDevices(state, identity.device.deviceId);
+    if (targets.length === 0) return message;
+    for (let i = 0; i < targets.length; i += RECIPIENTS_PER_ENVELOPE) {
+      const chunk = targets.slice(i, i + RECIPIENTS_PER_ENVELOPE);
+      const sealed = sealForMany(this.deps.p, {
+        recipients: chunk.map((t) => t.identityKey),
+        payload: { kind: 'group', certificate: identity.certificate, body },
+      });
+      const recipients: OutboxRecipient[] = chunk.map((t, index) => ({
+        username: t.username,
+        deviceId: t.deviceId,
+        keyRecord: sealed.keyRecords[index]!,
+      }));
+      await this.deps.outbox.enqueue({ body: sealed.body, recipients, messageId: message.id });
+    }
+    this.deps.outbox.flush().catch(() => undefined);
+    return message;
+  }
+
+  /** Every device of every other member (their verified lists) and our own other devices. */
+  private async memberDevices(
+    state: GroupState,
+    ownDeviceId: number,
+  ): Promise<{ username: string; deviceId: number; identityKey: X25519PublicKey }[]> {
+    const self = await this.self();
+    const targets: { username: string; deviceId: number; identityKey: X25519PublicKey }[] = [];
+    for (const member of state.members) {
+      if (member.accountId === self) continue;
+      try {
+        await this.ensureContact(member);
+      } catch {
+        continue; // not reachable now; they miss this message, as with a 1:1 key change
+      }
+      await this.deps.devices.contactDevices(member.accountId); // refreshes a stale list
+      const contact = await this.deps.contacts.get(member.accountId);
+      if (contact?.deviceList == null || !canSendTo(contact) || contact.blocked) continue;
+      for (const d of decodeDeviceList(contact.deviceList).devices) {
+        targets.push({
+          username: member.accountId,
+          deviceId: d.deviceId,
+          identityKey: d.identityKey,
+        });
+      }
+    }
+    await this.deps.devices.ownOtherDevices(); // refreshes our own list when stale
+    for (const d of (await this.deps.ownDevices.get())?.devices ?? []) {
+      if (d.deviceId === ownDeviceId) continue;
+      targets.push({ username: self, deviceId: d.deviceId, identityKey: d.identityKey });
+    }
+    return targets;
+  }
+
+  /** A group message for this device. Never throws for bad input: reported and dropped. */
+  async onEnvelope(body: Uint8Array, keyRecord: Uint8Array): Promise<void> {
+    try {
+      await this.openGroupMessage(body, keyRecord);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.emit({ type: 'rejected', reason: error.code });
+    }
+  }
+
+  private async openGroupMessage(body: Uint8Array, keyRecord: Uint8Array): Promise<void> {
+    const identity = await this.deps.keys.identity();
+    const payload = openFromMany(this.deps.p, {
+      identity: identity.device.identity,
+      body,
+      keyRecord,
+    });
+    if (payload.kind !== 'group')
+      throw new ProtocolError('MALFORMED', 'GroupMessenger: not a group payload');
+    const certificate = payload.certificate;
+    verifyDeviceCertificate(this.deps.p, {
+      certificate,
+      expected: { accountId: certificate.accountId, accountKey: certificate.accountKey },
+    });
+    const cipher = await this.cipher();
+    const opened = await cipher.decrypt(payload.body);
+    const groupId = toBase64Url(opened.groupId);
+    const state = await cipher.getState(opened.groupId);
+    const member = state?.members.find((m) => m.accountId === certificate.accountId);
+    if (
+      opened.sender.accountId !== certificate.accountId ||
+      opened.sender.deviceId !== certificate.deviceId ||
+      member === undefined ||
+      !equalBytes(member.accountKey, certificate.accountKey)
+    ) {
+      throw new ProtocolError(
+        'UNKNOWN_SENDER',
+        'GroupMessenger: certificate and sender key disagree',
+      );
+    }
+    const content = decodeContent(opened.plaintext);
+    if (content.type !== 'text') return; // reactions, edits and the rest arrive with their features
+    const id = messageIdHex(content.messageId);
+    if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
+    const fromUs = certificate.accountId === identity.account.accountId;
+    const message: ChatMessage = {
+      id,
+      direction: fromUs ? 'out' : 'in',
+      peer: certificate.accountId,
+      text: content.text,
+      sentAt: content.sentAt,
+      storedAt: this.now(),
+      mark: fromUs ? 'sent' : 'delivered',
+      seen: fromUs,
+      group: groupId,
+    };
+    const conversationId = this.conversationId(groupId);
+    await this.deps.history.append(conversationId, [{ id: this.rowId(id), value: message }]);
+    if (!fromUs) await this.deps.conversations.addUnread(conversationId, 1);
+    this.emit({ type: 'message', message });
+  }
+}
