@@ -13,6 +13,7 @@ import { clientStoreSection } from './sections/client-store';
 import { coldStartSection } from './sections/cold-start';
 import { cryptoSection } from './sections/crypto';
 import { cryptoBrowserSection } from './sections/crypto-browser';
+import { groupSection } from './sections/group';
 import { relayStoreSection } from './sections/relay-store';
 import { sizeSection } from './sections/size';
 import { transportSection } from './sections/transport';
@@ -22,6 +23,7 @@ const sections: readonly Section[] = [
   sizeSection,
   cryptoSection,
   cryptoBrowserSection,
+  groupSection,
   relayStoreSection,
   transportSection,
   clientStoreSection,
