@@ -1,0 +1,91 @@
+// Groups in the PWA, four browser profiles and one real relay: Alice makes a group of Bob and Carol
+// from her contacts; the three exchange messages, each shown with its author's name; Alice removes
+// Carol, who sees she is out and receives nothing sent after; Alice adds Dave, who reads and writes
+// from then on. The timeline shows every change.
+import { expect, test, type Page } from '@playwright/test';
+import { addContact, signUp, uniqueName as unique } from '../support/veil-page';
+
+const history = (page: Page) => page.getByRole('list', { name: 'Messages' });
+
+async function openGroup(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Groups' })
+    .getByRole('link', { name: new RegExp(name) })
+    .click();
+  await expect(page.getByRole('heading', { name, exact: true })).toBeVisible();
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(history(page)).toContainText(text);
+}
+
+test('three people talk in a group; a removed one hears nothing more; a fourth is added', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const aliceName = unique('alice');
+  const bobName = unique('bob');
+  const carolName = unique('carol');
+  const daveName = unique('dave');
+  const alice = await signUp(browser, aliceName);
+  const bob = await signUp(browser, bobName);
+  const carol = await signUp(browser, carolName);
+  const dave = await signUp(browser, daveName);
+  for (const name of [bobName, carolName, daveName]) await addContact(alice, name);
+
+  const group = 'Climbing club';
+  await alice.getByRole('link', { name: 'New group' }).click();
+  await alice.getByLabel('Group name').fill(group);
+  await alice.getByRole('checkbox', { name: bobName }).check();
+  await alice.getByRole('checkbox', { name: carolName }).check();
+  await alice.getByRole('button', { name: 'Create group' }).click();
+  await expect(alice.getByRole('heading', { name: group, exact: true })).toBeVisible();
+  await expect(history(alice)).toContainText(`You created the group “${group}”`);
+
+  for (const page of [bob, carol]) {
+    await expect(page.getByRole('list', { name: 'Groups' })).toContainText(group, {
+      timeout: 15_000,
+    });
+    await openGroup(page, group);
+    await expect(history(page)).toContainText(`${aliceName} created the group`);
+  }
+
+  await say(alice, 'Saturday at ten?');
+  for (const page of [bob, carol]) {
+    const item = history(page).getByRole('listitem').last();
+    await expect(item).toContainText('Saturday at ten?', { timeout: 15_000 });
+    await expect(item).toContainText(aliceName);
+  }
+  await say(bob, '<b>Yes</b>');
+  await expect(history(carol).getByRole('listitem').last()).toContainText('<b>Yes</b>', {
+    timeout: 15_000,
+  });
+  await expect(history(carol).getByRole('listitem').last()).toContainText(bobName);
+  await expect(carol.locator('.history b')).toHaveCount(0);
+
+  // Alice removes Carol: Carol's screen says so, and what follows never reaches her.
+  await alice.getByRole('button', { name: `Remove ${carolName}` }).click();
+  await expect(history(alice)).toContainText(`You removed ${carolName}`);
+  await expect(carol.getByRole('note')).toContainText('no longer a member', { timeout: 15_000 });
+  await expect(history(carol)).toContainText(`${aliceName} removed you`);
+  await say(alice, 'After Carol left');
+  await expect(history(bob)).toContainText('After Carol left', { timeout: 15_000 });
+
+  // Dave comes in by an admin's signed addition and joins the conversation.
+  await alice.getByLabel('Add a contact').selectOption(daveName);
+  await alice.getByRole('button', { name: 'Add member' }).click();
+  await expect(history(alice)).toContainText(`You added ${daveName}`);
+  await expect(dave.getByRole('list', { name: 'Groups' })).toContainText(group, {
+    timeout: 15_000,
+  });
+  await openGroup(dave, group);
+  await say(dave, 'Hello from Dave');
+  await expect(history(bob)).toContainText('Hello from Dave', { timeout: 15_000 });
+  await expect(history(alice)).toContainText('Hello from Dave', { timeout: 15_000 });
+
+  // Carol, long gone, has none of it.
+  await expect(history(carol)).not.toContainText('After Carol left');
+  await expect(history(carol)).not.toContainText('Hello from Dave');
+});

@@ -1,0 +1,23 @@
+// A group timeline row in words ("alice added bob"); shown as text, never as markup.
+import type { GroupEvent } from '@veil/client';
+
+export function groupEventText(event: GroupEvent, self: string): string {
+  const who = (accountId: string | null): string =>
+    accountId === self ? 'You' : (accountId ?? '');
+  const whom = (accountId: string | null): string =>
+    accountId === self ? 'you' : (accountId ?? '');
+  switch (event.type) {
+    case 'create':
+      return `${who(event.actor)} created the group “${event.name ?? ''}”`;
+    case 'add':
+      return `${who(event.actor)} added ${whom(event.target)}`;
+    case 'remove':
+      return `${who(event.actor)} removed ${whom(event.target)}`;
+    case 'promote':
+      return `${who(event.actor)} made ${whom(event.target)} an admin`;
+    case 'rename':
+      return `${who(event.actor)} renamed the group to “${event.name ?? ''}”`;
+    case 'leave':
+      return `${who(event.actor)} left`;
+  }
+}
