@@ -45,6 +45,19 @@ export type { GroupChange } from './groups/group-cipher';
 export { GroupMessenger } from './groups/group-messenger';
 export type { GroupMessengerDeps, GroupSummary } from './groups/group-messenger';
 export { RelayHttp, RelayError } from './relay/relay-http';
+export { Attachments } from './attachments/attachments';
+export type { ConversationTarget, SendAttachment } from './attachments/attachments';
+export { AttachmentError } from './attachments/attachment-error';
+export type { AttachmentErrorCode } from './attachments/attachment-error';
+export { sourceFromBlob, sourceFromBytes } from './attachments/attachment-source';
+export type { AttachmentSource } from './attachments/attachment-source';
+export type {
+  AttachmentMeta,
+  TransferProgress,
+  UploadOptions,
+} from './attachments/attachment-upload';
+export { displayType } from './attachments/attachment-download';
+export { BlobApi } from './attachments/blob-api';
 export type { RelayHttpOptions } from './relay/relay-http';
 export { RelayApi } from './relay/relay-api';
 export { RelaySocket } from './relay/relay-socket';

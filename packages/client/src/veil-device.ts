@@ -28,6 +28,7 @@ import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
 import { GroupMessenger } from './groups/group-messenger';
 import { Messenger, type MessengerEvent } from './messaging/messenger';
+import { Attachments } from './attachments/attachments';
 import { Outbox } from './messaging/outbox';
 import { OwnProfileStore } from './profile/own-profile-store';
 import { assertSendable, type Profile, type ProfileInput } from './profile/profile';
@@ -89,6 +90,8 @@ export class VeilDevice {
   readonly deviceLists: DeviceListSync;
   /** The account's devices as their owner manages them: list, rename, remove. */
   readonly accountDevices: DeviceManager;
+  /** Images and files: encrypted upload, send, verified download. */
+  readonly attachments: Attachments;
   private messengerValue: Messenger | null = null;
   private groupsValue: GroupMessenger | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
@@ -123,6 +126,7 @@ export class VeilDevice {
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
     });
+    this.attachments = new Attachments(p, http, () => this.messenger);
     this.vault.onChange((state) => {
       this.ownDevices.forget();
       if (state !== 'unlocked') this.groupsValue = null;

@@ -1,7 +1,7 @@
 // A message as the history keeps it (vault-encrypted, one row per message) and the rules for its
 // delivery marks. Marks only move forward: queued → sent → delivered → read; `failed` is for an
 // outgoing message the relay refused for good.
-import { toHex } from '@veil/protocol';
+import { toHex, type AttachmentPointer } from '@veil/protocol';
 
 export type DeliveryMark = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -12,6 +12,8 @@ export interface ChatMessage {
   /** The other party's account id. */
   readonly peer: string;
   readonly text: string;
+  /** An image or file (its pointer, key included); `text` is then its caption. */
+  readonly attachment?: AttachmentPointer;
   /** When the author's device says it wrote it (ms); shown, never trusted for ordering. */
   readonly sentAt: number;
   /** When this device stored it (ms). */

@@ -12,12 +12,15 @@
 import {
   decodeContent,
   decodeDeviceList,
+  encodeAttachmentPointer,
   encodeContent,
   fromHex,
   ProtocolError,
+  type AttachmentPointer,
   type Content,
   type Primitives,
 } from '@veil/protocol';
+import { messageBody } from '../attachments/attachment-content';
 import { canSendTo, type Contact } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from '../devices/device-list-sync';
@@ -121,6 +124,34 @@ export class Messenger {
 
   /** Encrypts `text` for every device the contact's verified list names, stores and queues it. */
   async sendText(peer: string, text: string): Promise<ChatMessage> {
+    const messageId = this.deps.p.randomBytes(16);
+    const sentAt = this.now();
+    return this.send(peer, { type: 'text', messageId, sentAt, text, replyTo: null }, { text });
+  }
+
+  /** Like sendText, for an attachment already uploaded (attachments/attachment-upload.ts). */
+  async sendAttachment(
+    peer: string,
+    pointer: AttachmentPointer,
+    caption = '',
+  ): Promise<ChatMessage> {
+    const messageId = this.deps.p.randomBytes(16);
+    const content: Content = {
+      type: 'attachment',
+      messageId,
+      sentAt: this.now(),
+      pointer: encodeAttachmentPointer(pointer),
+      caption,
+      replyTo: null,
+    };
+    return this.send(peer, content, { text: caption, attachment: pointer });
+  }
+
+  private async send(
+    peer: string,
+    content: Content,
+    body: Pick<ChatMessage, 'text' | 'attachment'>,
+  ): Promise<ChatMessage> {
     const contact = await this.deps.contacts.get(peer);
     if (contact === undefined || contact.deviceList === null) {
       throw new ContactError('NO_CONTACT', 'Messenger.sendText: not a contact');
@@ -134,19 +165,11 @@ export class Messenger {
         'Messenger.sendText: a key change waits to be acknowledged',
       );
     }
-    const messageId = this.deps.p.randomBytes(16);
-    const content: Content = {
-      type: 'text',
-      messageId,
-      sentAt: this.now(),
-      text,
-      replyTo: null,
-    };
     const message: ChatMessage = {
-      id: messageIdHex(messageId),
+      id: messageIdHex(content.messageId),
       direction: 'out',
       peer,
-      text,
+      ...body,
       sentAt: content.sentAt,
       storedAt: this.now(),
       mark: 'queued',
@@ -348,14 +371,22 @@ export class Messenger {
       return;
     }
     switch (content.type) {
-      case 'text': {
+      case 'text':
+      case 'attachment': {
         const id = messageIdHex(content.messageId);
         if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
+        let body;
+        try {
+          body = messageBody(content)!;
+        } catch (error) {
+          this.emit({ type: 'rejected', reason: (error as Error).message });
+          return;
+        }
         const message: ChatMessage = {
           id,
           direction: 'in',
           peer,
-          text: content.text,
+          ...body,
           sentAt: content.sentAt,
           storedAt: this.now(),
           mark: 'delivered',
@@ -421,6 +452,7 @@ export class Messenger {
     }
     let inner: Content;
     let peer: string;
+    let body;
     try {
       const content = decodeContent(plaintext);
       if (content.type === 'groupOperation' || content.type === 'senderKeyDistribution') {
@@ -430,11 +462,12 @@ export class Messenger {
       if (content.type !== 'syncSent') return; // other sync records arrive with their features
       peer = content.peer;
       inner = decodeContent(content.content);
+      body = messageBody(inner);
     } catch (error) {
       this.emit({ type: 'rejected', reason: (error as Error).message });
       return;
     }
-    if (inner.type !== 'text' || peer === ownAccountId) return;
+    if (body === null || peer === ownAccountId) return;
     const id = messageIdHex(inner.messageId);
     if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
     if ((await this.deps.contacts.get(peer)) === undefined) await this.adoptContact(peer);
@@ -442,7 +475,7 @@ export class Messenger {
       id,
       direction: 'out',
       peer,
-      text: inner.text,
+      ...body,
       sentAt: inner.sentAt,
       storedAt: this.now(),
       mark: 'sent',

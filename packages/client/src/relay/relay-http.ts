@@ -89,6 +89,44 @@ export class RelayHttp {
     return parsed as T;
   }
 
+  /**
+   * A request whose body or reply is not JSON (attachment blobs): the Response when it is a 2xx,
+   * otherwise the same RelayError as `request`. The caller reads (or cancels) the body.
+   */
+  async raw(
+    method: string,
+    path: string,
+    init: { body?: Uint8Array; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.options.baseUrl}${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers: this.headers(init.headers),
+        // Our bytes always sit on a plain ArrayBuffer; TypeScript cannot know that of a view.
+        ...(init.body === undefined ? {} : { body: init.body as Uint8Array<ArrayBuffer> }),
+        ...(init.signal === undefined ? {} : { signal: init.signal }),
+      });
+    } catch (error) {
+      throw new RelayError(0, 'NETWORK', `The relay cannot be reached (${String(error)})`);
+    }
+    this.keepCookie(response);
+    if (response.ok) return response;
+    let error: Partial<ErrorReply> & Record<string, unknown> = {};
+    try {
+      error = (await response.json()) as typeof error;
+    } catch {
+      // Not JSON: the status alone says what happened.
+    }
+    throw new RelayError(
+      response.status,
+      error.code ?? `HTTP_${response.status}`,
+      error.message ?? response.statusText,
+      error,
+    );
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
