@@ -1,0 +1,35 @@
+// How an attachment's file name and size are shown. The name is the sender's choice: rendered as
+// text only (never HTML), and with every bidirectional control character replaced, so a name like
+// "invoice\u202Efdp.exe" cannot pass for "invoiceexe.pdf". The page also isolates it in <bdi>, so
+// a right-to-left name cannot reorder the text around it.
+
+/** LRM/RLM, ALM, the embeddings and overrides (LRE…RLO) and the isolates (LRI…PDI). */
+const BIDI_CONTROLS = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g;
+/** The rest of C0/C1 and line breaks: a name is one line. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g;
+
+export function displayFileName(name: string): string {
+  const cleaned = name.replace(BIDI_CONTROLS, '\uFFFD').replace(CONTROLS, '\uFFFD').trim();
+  return cleaned === '' ? 'attachment' : cleaned;
+}
+
+/**
+ * A name to save the download under: the display name with path separators removed as well (the
+ * browser sanitises too; this keeps what the user sees and what is saved the same).
+ */
+export function saveFileName(name: string): string {
+  return displayFileName(name).replace(/[/\\]/g, '_');
+}
+
+const UNITS = ['bytes', 'KiB', 'MiB', 'GiB'] as const;
+
+export function formatFileSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
