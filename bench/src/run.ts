@@ -9,6 +9,7 @@ import {
   type Section,
   type SectionReport,
 } from './report';
+import { attachmentsSection } from './sections/attachments';
 import { clientStoreSection } from './sections/client-store';
 import { coldStartSection } from './sections/cold-start';
 import { cryptoSection } from './sections/crypto';
@@ -28,6 +29,7 @@ const sections: readonly Section[] = [
   transportSection,
   clientStoreSection,
   coldStartSection,
+  attachmentsSection,
 ];
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -56,7 +56,8 @@ export type {
   TransferProgress,
   UploadOptions,
 } from './attachments/attachment-upload';
-export { displayType } from './attachments/attachment-download';
+export { displayType, downloadAttachment } from './attachments/attachment-download';
+export { uploadAttachment } from './attachments/attachment-upload';
 export { BlobApi } from './attachments/blob-api';
 export type { RelayHttpOptions } from './relay/relay-http';
 export { RelayApi } from './relay/relay-api';
