@@ -58,6 +58,9 @@ export type {
 } from './attachments/attachment-upload';
 export { displayType, downloadAttachment } from './attachments/attachment-download';
 export { uploadAttachment } from './attachments/attachment-upload';
+export { BrowserAttachmentCache, MemoryAttachmentCache } from './attachments/attachment-cache';
+export type { AttachmentCache } from './attachments/attachment-cache';
+export type { DownloadOptions } from './attachments/attachment-download';
 export { BlobApi } from './attachments/blob-api';
 export type { RelayHttpOptions } from './relay/relay-http';
 export { RelayApi } from './relay/relay-api';

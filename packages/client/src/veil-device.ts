@@ -29,6 +29,7 @@ import { EnvelopeCipher } from './messaging/envelope-cipher';
 import { GroupMessenger } from './groups/group-messenger';
 import { Messenger, type MessengerEvent } from './messaging/messenger';
 import { Attachments } from './attachments/attachments';
+import { BrowserAttachmentCache, MemoryAttachmentCache } from './attachments/attachment-cache';
 import { Outbox } from './messaging/outbox';
 import { OwnProfileStore } from './profile/own-profile-store';
 import { assertSendable, type Profile, type ProfileInput } from './profile/profile';
@@ -126,7 +127,10 @@ export class VeilDevice {
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
     });
-    this.attachments = new Attachments(p, http, () => this.messenger);
+    // Opened attachments stay (as ciphertext) for offline use: Cache Storage in a browser.
+    const attachmentCache =
+      typeof caches === 'undefined' ? new MemoryAttachmentCache() : new BrowserAttachmentCache();
+    this.attachments = new Attachments(p, http, () => this.messenger, attachmentCache);
     this.vault.onChange((state) => {
       this.ownDevices.forget();
       if (state !== 'unlocked') this.groupsValue = null;

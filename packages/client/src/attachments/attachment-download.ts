@@ -9,15 +9,33 @@ import {
   type Primitives,
 } from '@veil/protocol';
 import { RelayError } from '../relay/relay-http';
+import type { AttachmentCache } from './attachment-cache';
 import { AttachmentError } from './attachment-error';
 import type { TransferProgress } from './attachment-upload';
 import type { BlobApi } from './blob-api';
 
+export interface DownloadOptions {
+  readonly onProgress?: (progress: TransferProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
 export async function downloadAttachment(
-  deps: { readonly p: Primitives; readonly blobs: BlobApi },
+  deps: { readonly p: Primitives; readonly blobs: BlobApi; readonly cache?: AttachmentCache },
   pointer: AttachmentPointer,
-  options: { onProgress?: (progress: TransferProgress) => void; signal?: AbortSignal } = {},
+  options: DownloadOptions = {},
 ): Promise<Blob> {
+  const { p, cache } = deps;
+  const type = displayType(pointer.contentType);
+  const cached = await cache?.get(pointer.blobId);
+  if (cached !== undefined) {
+    try {
+      return new Blob(await verified(p, pointer, cached.stream(), 'plaintext'), { type });
+    } catch (error) {
+      // A damaged cache entry is dropped and the relay asked again; anything else is real.
+      if (!(error instanceof AttachmentError && error.code === 'TAMPERED')) throw error;
+      await cache?.delete(pointer.blobId);
+    }
+  }
   let stream: ReadableStream<Uint8Array>;
   try {
     stream = await deps.blobs.download(pointer.blobId, options.signal);
@@ -30,8 +48,29 @@ export async function downloadAttachment(
     }
     throw error;
   }
-  const decryptor = createAttachmentDecryptor(deps.p, pointer);
-  const plaintext: Uint8Array[] = [];
+  if (cache === undefined) {
+    return new Blob(await verified(p, pointer, stream, 'plaintext', options.onProgress), { type });
+  }
+  // Cached as ciphertext (verified first, so nothing altered is kept), then decrypted from the
+  // cached copy: one copy of the file in memory besides the Blob, never ciphertext and plaintext.
+  const ciphertext = new Blob(await verified(p, pointer, stream, 'ciphertext', options.onProgress));
+  await cache.put(pointer.blobId, ciphertext);
+  return new Blob(await verified(p, pointer, ciphertext.stream(), 'plaintext'), { type });
+}
+
+/**
+ * Reads `stream` to its end through the decryptor and returns what it kept — the plaintext chunks,
+ * or the ciphertext as it came — only once length and digest matched the pointer.
+ */
+async function verified(
+  p: Primitives,
+  pointer: AttachmentPointer,
+  stream: ReadableStream<Uint8Array>,
+  keep: 'plaintext' | 'ciphertext',
+  onProgress?: (progress: TransferProgress) => void,
+): Promise<BlobPart[]> {
+  const decryptor = createAttachmentDecryptor(p, pointer);
+  const kept: Uint8Array[] = [];
   const reader = stream.getReader();
   let done = 0;
   try {
@@ -39,8 +78,10 @@ export async function downloadAttachment(
       const next = await reader.read();
       if (next.done) break;
       done += next.value.length;
-      plaintext.push(...decryptor.push(next.value));
-      options.onProgress?.({ done, total: pointer.ciphertextSize });
+      const plaintext = decryptor.push(next.value);
+      if (keep === 'plaintext') kept.push(...plaintext);
+      else kept.push(next.value);
+      onProgress?.({ done, total: pointer.ciphertextSize });
     }
     decryptor.finish();
   } catch (error) {
@@ -53,7 +94,7 @@ export async function downloadAttachment(
     }
     throw error;
   }
-  return new Blob(plaintext as BlobPart[], { type: displayType(pointer.contentType) });
+  return kept as BlobPart[];
 }
 
 /** Image types a browser may render from a blob: URL; the sender's claim is otherwise ignored. */

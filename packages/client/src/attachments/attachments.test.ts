@@ -10,6 +10,8 @@ import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-r
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RelayHttp } from '../relay/relay-http';
 import { newTestDevice, until, type TestDevice } from '../test-support/test-device';
+import { MemoryAttachmentCache } from './attachment-cache';
+import { downloadAttachment } from './attachment-download';
 import { AttachmentError } from './attachment-error';
 import { sourceFromBlob, sourceFromBytes } from './attachment-source';
 import { uploadAttachment } from './attachment-upload';
@@ -109,7 +111,9 @@ describe('attachments', () => {
         fileName: 'report.pdf',
       },
     );
-    expect(await holds(await alice.attachments.open(pointer), original)).toBe(true);
+    // Intact before (opened without a cache: the device would keep the good copy).
+    const blobs = alice.attachments.blobs;
+    expect(await holds(await downloadAttachment({ p, blobs }, pointer), original)).toBe(true);
 
     // One byte flipped in the last chunk, as a relay operator (or a disk fault) could.
     const file = await open(join(relay.dataDir, 'blobs', pointer.blobId), 'r+');
@@ -124,6 +128,38 @@ describe('attachments', () => {
       name: 'AttachmentError',
       code: 'TAMPERED',
     });
+  }, 30_000);
+
+  it('opens a viewed attachment offline from its cached ciphertext', async () => {
+    relay = await startRelay();
+    const alice = await newTestDevice(p, relay, 'alice');
+    const original = fileBytes(200_000);
+    const blobs = alice.attachments.blobs;
+    const pointer = await uploadAttachment({ p, blobs }, sourceFromBytes(original), {
+      contentType: 'image/jpeg',
+      fileName: 'cat.jpg',
+    });
+    const cache = new MemoryAttachmentCache();
+    expect(await holds(await downloadAttachment({ p, blobs, cache }, pointer), original)).toBe(
+      true,
+    );
+    const kept = await cache.get(pointer.blobId);
+    // What is kept is the relay's ciphertext, not the picture.
+    expect(kept?.size).toBe(pointer.ciphertextSize);
+    expect(
+      Buffer.from(await kept!.arrayBuffer()).includes(Buffer.from(original.subarray(0, 64))),
+    ).toBe(false);
+    // The relay forgets it (as if offline or expired): the cached copy still opens.
+    await relay.app.blobs.sweep(Date.now() + relay.config.blobTtlMs + 60_000);
+    expect(await holds(await downloadAttachment({ p, blobs, cache }, pointer), original)).toBe(
+      true,
+    );
+    // A damaged cache entry is not shown: it is dropped and the relay asked again (gone: UNAVAILABLE).
+    await cache.put(pointer.blobId, new Blob([new Uint8Array(pointer.ciphertextSize)]));
+    await expect(downloadAttachment({ p, blobs, cache }, pointer)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    expect(await cache.get(pointer.blobId)).toBeUndefined();
   }, 30_000);
 
   it('refuses a file over the relay cap with TOO_LARGE, before uploading anything', async () => {

@@ -7,14 +7,10 @@ import type { AttachmentPointer, Primitives } from '@veil/protocol';
 import type { ChatMessage } from '../messaging/chat-message';
 import type { Messenger } from '../messaging/messenger';
 import type { RelayHttp } from '../relay/relay-http';
-import { downloadAttachment } from './attachment-download';
+import type { AttachmentCache } from './attachment-cache';
+import { downloadAttachment, type DownloadOptions } from './attachment-download';
 import type { AttachmentSource } from './attachment-source';
-import {
-  uploadAttachment,
-  type AttachmentMeta,
-  type TransferProgress,
-  type UploadOptions,
-} from './attachment-upload';
+import { uploadAttachment, type AttachmentMeta, type UploadOptions } from './attachment-upload';
 import { BlobApi } from './blob-api';
 
 /** Where an attachment goes: a 1:1 conversation (by the contact's account id). */
@@ -35,6 +31,8 @@ export class Attachments {
     private readonly p: Primitives,
     http: RelayHttp,
     private readonly messenger: () => Messenger,
+    /** Where opened attachments are kept (as ciphertext) for offline use; none: always download. */
+    private readonly cache?: AttachmentCache,
   ) {
     this.blobs = new BlobApi(http);
   }
@@ -55,10 +53,8 @@ export class Attachments {
   }
 
   /** The verified plaintext; AttachmentError UNAVAILABLE, TAMPERED or NETWORK otherwise. */
-  open(
-    pointer: AttachmentPointer,
-    options: { onProgress?: (progress: TransferProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<Blob> {
-    return downloadAttachment({ p: this.p, blobs: this.blobs }, pointer, options);
+  open(pointer: AttachmentPointer, options: DownloadOptions = {}): Promise<Blob> {
+    const cache = this.cache === undefined ? {} : { cache: this.cache };
+    return downloadAttachment({ p: this.p, blobs: this.blobs, ...cache }, pointer, options);
   }
 }
