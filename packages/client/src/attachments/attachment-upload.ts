@@ -36,16 +36,27 @@ export interface UploadOptions {
   readonly attempts?: number;
   /** Wait before the n-th retry is `retryDelayMs * 2^n` ms. */
   readonly retryDelayMs?: number;
+  /**
+   * Wait after the relay's rate limit (429) answered, in ms. Its upload budget (300 chunks a
+   * minute) is below a 100 MiB file's 400 chunks, so a large upload is expected to be paced: these
+   * waits do not count as failed attempts, up to `RATE_LIMIT_WAITS` of them per chunk.
+   */
+  readonly rateLimitDelayMs?: number;
 }
 
 const DEFAULT_ATTEMPTS = 5;
 const DEFAULT_RETRY_DELAY_MS = 250;
+const DEFAULT_RATE_LIMIT_DELAY_MS = 5_000;
+/** Two minutes at the default delay: longer than the relay's one-minute window. */
+const RATE_LIMIT_WAITS = 24;
 
-/** Worth another try: no answer at all, an overloaded relay, or its rate limit. */
+/** Worth another try: no answer at all, or an overloaded relay. */
 function retryable(error: unknown): boolean {
-  return (
-    error instanceof RelayError && (error.network || error.status >= 500 || error.status === 429)
-  );
+  return error instanceof RelayError && (error.network || error.status >= 500);
+}
+
+function rateLimited(error: unknown): boolean {
+  return error instanceof RelayError && error.status === 429;
 }
 
 function refusal(error: unknown): unknown {
@@ -80,14 +91,21 @@ export async function uploadAttachment(
   }
   const { id, chunkSize } = created;
 
+  const rateLimitDelayMs = options.rateLimitDelayMs ?? DEFAULT_RATE_LIMIT_DELAY_MS;
   const send = async (offset: number, bytes: Uint8Array): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    let waits = 0;
+    for (;;) {
       try {
         await deps.blobs.append(id, offset, bytes);
         return;
       } catch (error) {
-        if (!retryable(error) || attempt + 1 >= attempts) throw refusal(error);
-        await sleep(retryDelayMs * 2 ** attempt);
+        if (rateLimited(error) && ++waits <= RATE_LIMIT_WAITS) {
+          await sleep(rateLimitDelayMs);
+        } else {
+          if (!retryable(error) || ++attempt >= attempts) throw refusal(error);
+          await sleep(retryDelayMs * 2 ** (attempt - 1));
+        }
         if (signal?.aborted === true) throw cancelled();
       }
     }

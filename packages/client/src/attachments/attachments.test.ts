@@ -97,7 +97,7 @@ describe('attachments', () => {
       return mine[0]?.value.mark === 'delivered';
     }, 'alice has the delivery receipt');
     sockets.forEach((s) => s.stop());
-  }, 30_000);
+  }, 60_000);
 
   it('refuses a blob whose bytes were altered on the relay', async () => {
     relay = await startRelay();
@@ -189,14 +189,20 @@ describe('attachments', () => {
     await expect(alice.attachments.open(pointer)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   }, 30_000);
 
-  it('retries chunks that failed mid-upload without corrupting the blob', async () => {
+  it('retries chunks that failed or were rate limited mid-upload, without corrupting the blob', async () => {
     relay = await startRelay();
     const alice = await newTestDevice(p, relay, 'alice');
     let puts = 0;
     const flaky: typeof fetch = async (input, init) => {
       if (init?.method === 'PUT') {
         puts++;
-        // The 3rd request never reaches the relay; the 5th reaches it but its reply is lost.
+        // The 2nd is refused by the rate limit; the 3rd never reaches the relay; the 5th reaches
+        // it but its reply is lost.
+        if (puts === 2) {
+          return new Response(JSON.stringify({ code: 'RELAY_ERR_RATE_LIMIT', message: 'slow' }), {
+            status: 429,
+          });
+        }
         if (puts === 3) throw new TypeError('fetch failed: connection reset');
         if (puts === 5) {
           await fetch(input, init);
@@ -212,9 +218,9 @@ describe('attachments', () => {
       { p, blobs: new BlobApi(http) },
       sourceFromBytes(original),
       { contentType: 'application/zip', fileName: 'archive.zip' },
-      { retryDelayMs: 1 },
+      { retryDelayMs: 1, rateLimitDelayMs: 1 },
     );
-    expect(puts).toBeGreaterThan(5);
+    expect(puts).toBeGreaterThan(6);
     expect(await holds(await alice.attachments.open(pointer), original)).toBe(true);
   }, 30_000);
 
