@@ -128,12 +128,23 @@ export class EnvelopeCipher {
         // A session start we hold no session for: a new session, which becomes current while the
         // one it replaces is archived (a reply may still arrive on it). A start for a session we
         // do hold — retransmitted or duplicated — goes below and never builds a second one.
-        const accepted = acceptSession(this.p, {
-          account: identity.account,
-          device: identity.device,
-          prekeys: this.keys.lookup,
-          start: payload.body,
-        });
+        let accepted;
+        try {
+          accepted = acceptSession(this.p, {
+            account: identity.account,
+            device: identity.device,
+            prekeys: this.keys.lookup,
+            start: payload.body,
+          });
+        } catch (error) {
+          if (
+            existing === undefined &&
+            error instanceof ProtocolError &&
+            error.code === 'MISSING_PREKEY'
+          )
+            throw new StaleSessionStartError(sender, error);
+          throw error;
+        }
         if (
           !equalBytes(accepted.initiator.identityKey, certificate.identityKey) ||
           !equalBytes(accepted.initiator.accountKey, certificate.accountKey)
@@ -218,6 +229,21 @@ export class EnvelopeCipher {
     });
     if (this.verified.size >= CERTIFICATE_CACHE_LIMIT) this.verified.clear();
     this.verified.add(key);
+  }
+}
+
+/**
+ * A session start from a device we hold no session with, built on a one-time prekey already used
+ * up: a relay served that prekey twice (or replays an old start). It cannot be opened, and the
+ * sender will keep building on it until it hears from us — so the caller answers on a fresh
+ * session of its own, which the sender adopts (see Messenger.receive).
+ */
+export class StaleSessionStartError extends ProtocolError {
+  constructor(
+    readonly sender: DeviceAddress,
+    cause: ProtocolError,
+  ) {
+    super('MISSING_PREKEY', 'EnvelopeCipher.decrypt: session start on a used-up prekey', { cause });
   }
 }
 

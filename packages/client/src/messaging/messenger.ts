@@ -31,7 +31,7 @@ import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
-import type { EnvelopeCipher } from './envelope-cipher';
+import { StaleSessionStartError, type EnvelopeCipher } from './envelope-cipher';
 import type { Outbox, OutboxEvent } from './outbox';
 import type { DeviceAddress } from './session-store';
 
@@ -347,6 +347,10 @@ export class Messenger {
     try {
       opened = await this.deps.cipher.decrypt(sealed);
     } catch (error) {
+      if (error instanceof StaleSessionStartError) {
+        await this.answerStaleStart(error.sender);
+        return;
+      }
       if (error instanceof ProtocolError) {
         if (!ALREADY_SEEN.has(error.code)) this.emit({ type: 'rejected', reason: error.code });
         return;
@@ -512,6 +516,24 @@ export class Messenger {
     const message = { ...row.value, mark: next };
     await this.deps.history.update(row.id, message);
     this.emit({ type: 'updated', message });
+  }
+
+  /**
+   * A contact's device built its session on a one-time prekey the relay had already handed out
+   * (and we used up): we cannot open what it sends, and it keeps sending on that session until it
+   * hears from us. A content-free message (typing: false) on a fresh session of ours makes it
+   * switch to that one, so the conversation recovers by itself. Only when we hold no session with
+   * that device (EnvelopeCipher), so a replayed start costs at most one such answer.
+   */
+  private async answerStaleStart(sender: { accountId: string; deviceId: number }): Promise<void> {
+    const contact = await this.deps.contacts.get(sender.accountId);
+    if (contact === undefined || !canSendTo(contact)) return;
+    await this.queue(sender.accountId, [sender.deviceId], {
+      type: 'typing',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      typing: false,
+    }).catch(() => undefined);
   }
 
   private async queue(
