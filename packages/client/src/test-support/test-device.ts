@@ -20,6 +20,26 @@ export const TEST_STRETCHING: KeyStretching = {
 export interface RelayAddress {
   readonly baseUrl: string;
   readonly origin: string;
+  /**
+   * Sent as X-Forwarded-For (to a relay started with VEIL_TRUST_PROXY=1), so many test clients on
+   * one machine each get their own per-address rate-limit budget, as real users would.
+   */
+  readonly forwardedFor?: string;
+}
+
+function relayHttp(relay: RelayAddress): RelayHttp {
+  const { forwardedFor } = relay;
+  if (forwardedFor === undefined)
+    return new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin });
+  return new RelayHttp({
+    baseUrl: relay.baseUrl,
+    origin: relay.origin,
+    fetch: (url, init) =>
+      fetch(url, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': forwardedFor },
+      }),
+  });
 }
 
 export type TestDevice = VeilDevice & {
@@ -47,7 +67,12 @@ export function socketFor(
   const frames: EnvelopeFrame[] = [];
   const socket = new RelaySocket({
     url: `${relay.baseUrl.replace('http', 'ws')}/api/v1/socket`,
-    open: (url) => new WebSocket(url, { headers: http.headers() }),
+    open: (url) =>
+      new WebSocket(url, {
+        headers: http.headers(
+          relay.forwardedFor === undefined ? {} : { 'x-forwarded-for': relay.forwardedFor },
+        ),
+      }),
     cursor: {
       get: async () => cursor,
       set: async (seq) => {
@@ -75,7 +100,7 @@ export async function newTestDevice(
   relay: RelayAddress,
   username: string,
 ): Promise<TestDevice> {
-  const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin });
+  const http = relayHttp(relay);
   const db = testDatabase(username);
   const events: MessengerEvent[] = [];
   const device = await VeilDevice.create({
@@ -107,7 +132,7 @@ export async function addTestDevice(
   secondFactor?: () => Promise<{ code: string } | { recoveryCode: string }>,
   password = `${username} password`,
 ): Promise<TestDevice> {
-  const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin });
+  const http = relayHttp(relay);
   const db = testDatabase(username);
   const events: MessengerEvent[] = [];
   const device = await VeilDevice.addToAccount({
@@ -135,8 +160,12 @@ export function addContact(device: VeilDevice, username: string): Promise<void> 
   return device.addContact(username);
 }
 
-export async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
