@@ -11,6 +11,7 @@ import database from './plugins/app/database';
 import metrics from './plugins/app/metrics';
 import notifier from './plugins/app/notifier';
 import relayKeys from './plugins/app/relay-keys';
+import routeTable from './plugins/app/route-table';
 import sessions from './plugins/app/sessions';
 import cookie from './plugins/external/cookie';
 import originGuard from './plugins/external/origin-guard';
@@ -61,6 +62,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   // First, so its onResponse hook counts every request, the static PWA's and rate-limited ones too.
   await app.register(metrics);
+  await app.register(routeTable);
   await app.register(securityHeaders, { webDir: config.webDir });
   await app.register(rateLimit);
   await app.register(staticPwa, { webDir: config.webDir });

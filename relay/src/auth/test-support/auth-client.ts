@@ -44,10 +44,14 @@ export interface Answer<T = unknown> {
 export class AuthClient {
   cookie: string | null = null;
 
-  constructor(readonly relay: RelayAddress) {}
+  /** `extraHeaders`: e.g. an X-Forwarded-For, to play many addresses against a trusting relay. */
+  constructor(
+    readonly relay: RelayAddress,
+    readonly extraHeaders: Readonly<Record<string, string>> = {},
+  ) {}
 
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const headers: Record<string, string> = { origin: this.relay.origin };
+    const headers: Record<string, string> = { ...this.extraHeaders, origin: this.relay.origin };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.cookie !== null) headers['cookie'] = this.cookie;
     const response = await fetch(`${this.relay.baseUrl}${path}`, {

@@ -90,7 +90,7 @@ export function openSocket(
   options: { origin?: string | null; path?: string } = {},
 ): Promise<TestSocket> {
   const url = `${client.relay.baseUrl.replace('http', 'ws')}${options.path ?? '/api/v1/socket'}`;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...client.extraHeaders };
   const origin = options.origin === undefined ? client.relay.origin : options.origin;
   if (origin !== null) headers['origin'] = origin;
   if (client.cookie !== null) headers['cookie'] = client.cookie;

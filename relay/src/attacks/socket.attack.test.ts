@@ -1,0 +1,151 @@
+// Suite 2, relay WebSocket (docs/security.md): hostile frames against a real listening relay over
+// real `ws` connections — random text, truncated and oversized frames, invalid UTF-8, binary where
+// text is expected, deep nesting, and hello/ack/ping frames with wrong types, missing and extra
+// fields. A frame is either accepted (the socket still answers a ping) or the relay closes with one
+// of its typed close codes — never 1011 (internal error) or a dropped connection.
+import { SOCKET_CLOSE, SOCKET_LIMITS } from '@veil/wire';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthClient } from '../auth/test-support/auth-client';
+import { registeredDevice } from '../keys/test-support/device-client';
+import { openSocket, readySocket, type TestSocket } from '../socket/test-support/socket-client';
+import { startRelay, type TestRelay } from '../test-support/start-relay';
+import {
+  countingRejections,
+  fuzzTable,
+  memoryMark,
+  SOAK_FACTOR,
+  type FuzzRow,
+} from './attack-report';
+import { prng } from './hostile-requests';
+
+// Each refused frame costs a new connection (the relay closes on the first bad frame).
+const FRAMES = 1_500 * SOAK_FACTOR;
+const TYPED_CLOSES = new Set<number>([...Object.values(SOCKET_CLOSE), 1007]);
+
+let relay: TestRelay;
+let cookie: string;
+const rows: FuzzRow[] = [];
+
+beforeAll(async () => {
+  relay = await startRelay({ VEIL_TRUST_PROXY: '1' });
+  cookie = (await registeredDevice(relay, 'socketfuzz', { oneTimeCount: 0 })).client.cookie!;
+});
+afterAll(async () => {
+  console.log(fuzzTable('Suite 2 — relay WebSocket frames', rows));
+  await relay.stop();
+});
+
+type Next = (below: number) => number;
+const pick = <T>(next: Next, items: readonly T[]): T => items[next(items.length)]!;
+const WILD = [-1, 0, 1.5, 2 ** 53, '1', null, true, [], {}, 'x'.repeat(100)];
+
+/** One hostile frame: a string (a text frame) or a Buffer (sent as binary, or as invalid text). */
+function hostileFrame(seed: number): { data: string | Buffer; binary: boolean; kind: string } {
+  const next = prng(seed);
+  const type = pick(next, ['hello', 'ack', 'ping', 'envelope', 'HELLO', '']);
+  switch (next(8)) {
+    case 0:
+      return { data: randomText(next, next(200)), binary: false, kind: 'random text' };
+    case 1: {
+      const valid = JSON.stringify({ type, after: 0, upTo: 1, nonce: 3 });
+      return { data: valid.slice(0, next(valid.length)), binary: false, kind: 'truncated' };
+    }
+    case 2:
+      return {
+        data: JSON.stringify({
+          type,
+          pad: 'x'.repeat(SOCKET_LIMITS.maxClientFrameBytes + next(4000)),
+        }),
+        binary: false,
+        kind: 'oversized',
+      };
+    case 3:
+      return {
+        data: Buffer.concat([
+          Buffer.from(`{"type":"${type}","x":"`),
+          Buffer.from([0xff, 0xc0, 0x80]),
+          Buffer.from('"}'),
+        ]),
+        binary: false,
+        kind: 'invalid UTF-8',
+      };
+    case 4:
+      return { data: Buffer.from(JSON.stringify({ type: 'ping' })), binary: true, kind: 'binary' };
+    case 5: {
+      const depth = 100 + next(1500);
+      return { data: '['.repeat(depth) + ']'.repeat(depth), binary: false, kind: 'deep nesting' };
+    }
+    default: {
+      // Valid-shaped: the frame's fields with wrong types, one missing, or one extra.
+      const frame: Record<string, unknown> = { type };
+      for (const field of ['after', 'upTo', 'nonce'])
+        if (next(2) === 0) frame[field] = pick(next, [...WILD, next(1000)]);
+      if (next(4) === 0)
+        frame[pick(next, ['extra', '__proto__', 'constructor'])] = pick(next, WILD);
+      return { data: JSON.stringify(frame), binary: false, kind: 'shaped' };
+    }
+  }
+}
+
+function randomText(next: Next, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++)
+    out += String.fromCharCode(next(4) === 0 ? next(0xd800) : 32 + next(95));
+  return out;
+}
+
+describe('suite 2: relay WebSocket frames under hostile input', () => {
+  it(`answers ${FRAMES} hostile frames with acceptance or a typed close`, async () => {
+    const memory = memoryMark();
+    const tally = { inputs: 0, typed: 0, accepted: 0, bad: [] as { code: number; kind: string }[] };
+    let connections = 0;
+    const connect = async (): Promise<TestSocket> => {
+      const client = new AuthClient(relay, {
+        'x-forwarded-for': `10.7.${(connections >> 8) & 255}.${connections++ & 255}`,
+      });
+      client.cookie = cookie;
+      return openSocket(client);
+    };
+    await countingRejections(async (rejections) => {
+      let socket = await connect();
+      const seeds = fc.sample(fc.integer(), { numRuns: FRAMES, seed: 42 });
+      for (const [i, seed] of seeds.entries()) {
+        const frame = hostileFrame(seed);
+        socket.ws.send(frame.data, { binary: frame.binary });
+        socket.send({ type: 'ping', nonce: i });
+        const outcome = await Promise.race([
+          socket.closed.then((closed) => ({ closed })),
+          socket.next('pong', 5000).then(() => ({ closed: null })),
+        ]);
+        tally.inputs++;
+        if (outcome.closed === null) {
+          tally.accepted++;
+          continue;
+        }
+        if (TYPED_CLOSES.has(outcome.closed.code)) tally.typed++;
+        else tally.bad.push({ code: outcome.closed.code, kind: frame.kind });
+        socket = await connect();
+      }
+      await socket.close();
+      rows.push({
+        surface: `WebSocket frames (${connections} connections)`,
+        inputs: tally.inputs,
+        crashes: tally.bad.length,
+        unhandledRejections: rejections(),
+        typedErrors: tally.typed,
+        accepted: tally.accepted,
+        memory: memory(),
+      });
+      expect(tally.bad.slice(0, 5)).toEqual([]);
+      expect(rejections()).toBe(0);
+    });
+  }, 1_800_000);
+
+  it('still answers a health check and a real client afterwards', async () => {
+    expect((await fetch(`${relay.baseUrl}/healthz`)).status).toBe(200);
+    const device = await registeredDevice(relay, 'afterwards', { oneTimeCount: 0 });
+    const socket = await readySocket(device.client);
+    await socket.close();
+  });
+});
