@@ -2,14 +2,16 @@
 // with the software authenticator.
 import type {
   PasskeyCreationChallengeReply,
+  PasskeyLoginChallengeReply,
   PasskeySummary,
   RecoveryCodesReply,
+  SignedInReply,
   TotpEnrolReply,
 } from '@veil/wire';
 import type { TestRelay } from '../../test-support/start-relay';
 import { totpCodeAt } from '../totp';
-import type { AuthClient } from './auth-client';
-import { SoftAuthenticator } from './soft-authenticator';
+import { AuthClient } from './auth-client';
+import { SoftAuthenticator, type Ceremony } from './soft-authenticator';
 
 export interface EnabledTotp {
   readonly secret: string;
@@ -78,4 +80,25 @@ export async function addPasskey(
   });
   if (added.status !== 201) throw new Error(`add failed: ${JSON.stringify(added.body)}`);
   return soft;
+}
+
+/** Discoverable sign-in with `soft`; `bend` changes the ceremony for negative cases. */
+export async function signInWithPasskey(
+  relay: TestRelay,
+  soft: SoftAuthenticator,
+  bend: Partial<Ceremony> = {},
+  client = new AuthClient(relay),
+) {
+  const options = await client.call<PasskeyLoginChallengeReply>(
+    'POST',
+    '/api/v1/auth/passkey/options',
+  );
+  if (options.status !== 200) throw new Error(`options failed: ${JSON.stringify(options.body)}`);
+  const response = await soft.assert(options.body.options, { origin: relay.origin, ...bend });
+  const body = { challengeId: options.body.challengeId, response };
+  return {
+    client,
+    body,
+    answer: await client.call<SignedInReply>('POST', '/api/v1/auth/passkey/verify', body),
+  };
 }

@@ -14,7 +14,7 @@ import type {
 import * as opaque from '@serenity-kit/opaque';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthClient, signedUp } from '../../auth/test-support/auth-client';
-import { addPasskey } from '../../auth/test-support/factors';
+import { addPasskey, signInWithPasskey } from '../../auth/test-support/factors';
 import { SoftAuthenticator, type Ceremony } from '../../auth/test-support/soft-authenticator';
 import { startRelay, type TestRelay } from '../../test-support/start-relay';
 
@@ -36,25 +36,12 @@ async function passwordProof(client: AuthClient): Promise<{ reauthToken: string 
   return { reauthToken: reauth.body.reauthToken };
 }
 
-/** Discoverable sign-in with `soft`; `bend` changes the ceremony for negative cases. */
-async function passkeySignIn(
+/** Discoverable sign-in with `soft` against this file's relay. */
+const passkeySignIn = (
   soft: SoftAuthenticator,
   bend: Partial<Ceremony> = {},
-  client = new AuthClient(relay),
-) {
-  const options = await client.call<PasskeyLoginChallengeReply>(
-    'POST',
-    '/api/v1/auth/passkey/options',
-  );
-  expect(options.status).toBe(200);
-  const response = await soft.assert(options.body.options, { origin: relay.origin, ...bend });
-  const body = { challengeId: options.body.challengeId, response };
-  return {
-    client,
-    body,
-    answer: await client.call<SignedInReply>('POST', '/api/v1/auth/passkey/verify', body),
-  };
-}
+  client?: AuthClient,
+) => signInWithPasskey(relay, soft, bend, client);
 
 async function storedCounter(soft: SoftAuthenticator): Promise<number> {
   const row = await relay.app.db
