@@ -9,7 +9,9 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: 'list',
-  timeout: 30_000,
+  // A bound for a hung test, not a speed target: sign-ups may wait out the relay's per-address
+  // limit (support/veil-page.ts), since every suite signs people up from 127.0.0.1.
+  timeout: 90_000,
   use: {
     // global-setup.ts starts the relay on a free port and publishes its URL here.
     baseURL: process.env.VEIL_E2E_BASE_URL,
