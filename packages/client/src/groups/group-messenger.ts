@@ -72,6 +72,9 @@ type ChangeBody = Parameters<GroupCipher['propose']>[1];
 const RECIPIENTS_PER_ENVELOPE = 1000;
 
 export class GroupMessenger implements GroupHooks {
+  /** Sender keys that arrived before the operation making their sender a member (in memory). */
+  private readonly earlyKeys: { sender: DeviceAddress; distribution: Uint8Array }[] = [];
+
   private cipherValue: Promise<GroupCipher> | null = null;
   private readonly log: GroupLog;
   private readonly now: () => number;
@@ -344,13 +347,37 @@ export class GroupMessenger implements GroupHooks {
 
   async onPairwise(sender: DeviceAddress, content: Content): Promise<void> {
     try {
-      if (content.type === 'groupOperation') await this.applyOperation(sender, content.operation);
+      if (content.type === 'groupOperation') {
+        await this.applyOperation(sender, content.operation);
+        await this.retryEarlyKeys();
+      }
       if (content.type === 'senderKeyDistribution') {
-        await (await this.cipher()).acceptDistribution(sender, content.distribution);
+        try {
+          await (await this.cipher()).acceptDistribution(sender, content.distribution);
+        } catch (error) {
+          // A newcomer's key can overtake the admin's operation that adds them (they travel from
+          // different people): keep it until an operation is applied, instead of losing it.
+          if (!isNotYetMember(error)) throw error;
+          this.earlyKeys.push({ sender, distribution: content.distribution });
+          if (this.earlyKeys.length > MAX_EARLY_KEYS) this.earlyKeys.shift();
+        }
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.emit({ type: 'rejected', reason: error.code });
+    }
+  }
+
+  /** Sender keys kept by onPairwise, tried again now that the group state moved on. */
+  private async retryEarlyKeys(): Promise<void> {
+    const cipher = await this.cipher();
+    for (const early of this.earlyKeys.splice(0)) {
+      try {
+        await cipher.acceptDistribution(early.sender, early.distribution);
+      } catch (error) {
+        if (!isNotYetMember(error)) continue;
+        this.earlyKeys.push(early);
+      }
     }
   }
 
@@ -528,4 +555,15 @@ export class GroupMessenger implements GroupHooks {
     if (!fromUs) await this.deps.conversations.addUnread(conversationId, 1);
     this.emit({ type: 'message', message });
   }
+}
+
+/** Early sender keys kept at most (oldest dropped): a bound on what a stranger can make us hold. */
+const MAX_EARLY_KEYS = 64;
+
+/** The refusals that mean "not a member here yet" (unknown group, or not in its member list). */
+function isNotYetMember(error: unknown): boolean {
+  return (
+    error instanceof ProtocolError &&
+    (error.code === 'NOT_AUTHORIZED' || error.code === 'UNKNOWN_SENDER')
+  );
 }
