@@ -25,10 +25,7 @@ import {
   unwrapVaultKeyWithPassword,
   VAULT_ARGON2ID_DEFAULT,
   wrapVaultKeyWithPassword,
-  type Primitives,
-  type RatchetState,
 } from '@veil/protocol';
-import { makeParty } from '@veil/protocol/test-support';
 import { Bench } from 'tinybench';
 import {
   bareEncryptAndSeal,
@@ -37,33 +34,10 @@ import {
   type BareFixture,
 } from '../bare-libsodium';
 import { pairedRatio } from '../paired-ratio';
+import { pairedSessions } from './paired-sessions';
 import type { Figure } from '../report';
 
 const KIB = new Uint8Array(1024).fill(0x61);
-
-function pairedSessions(p: Primitives) {
-  const alice = makeParty(p, { accountId: 'alice' });
-  const bob = makeParty(p, { accountId: 'bob' });
-  const start = sessionEncrypt(
-    p,
-    initiateSession(p, {
-      account: alice.pub,
-      device: alice.device,
-      remote: bob.pub,
-      bundle: bob.bundle(),
-    }),
-    KIB,
-  );
-  const accepted = acceptSession(p, {
-    account: bob.pub,
-    device: bob.device,
-    prekeys: bob.lookup,
-    start: start.message,
-  });
-  const reply = ratchetEncrypt(p, accepted.state, KIB);
-  const aliceState: RatchetState = ratchetDecrypt(p, start.state, reply.message).state;
-  return { alice, bob, aliceState, bobState: reply.state };
-}
 
 export interface CryptoFigures {
   readonly figures: readonly Figure[];

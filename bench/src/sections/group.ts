@@ -6,51 +6,23 @@
 // figure 3's business (relay fan-out); here it is the client's encrypt + upload payload.
 
 import {
-  acceptSession,
   createOwnSenderKey,
   groupEncrypt,
-  initiateSession,
   loadPrimitives,
-  ratchetDecrypt,
   ratchetEncrypt,
   sealEnvelope,
   sealForMany,
-  sessionEncrypt,
-  type Primitives,
 } from '@veil/protocol';
-import { makeParty } from '@veil/protocol/test-support';
 import { Bench } from 'tinybench';
+import { pairedSessions } from '../crypto/paired-sessions';
 import type { Figure, Section, SectionReport } from '../report';
 
 const MEMBERS = 50;
 const TEXT = new Uint8Array(256).fill(0x61);
 
-function aliceSession(p: Primitives) {
-  const alice = makeParty(p, { accountId: 'alice' });
-  const bob = makeParty(p, { accountId: 'bob' });
-  const start = sessionEncrypt(
-    p,
-    initiateSession(p, {
-      account: alice.pub,
-      device: alice.device,
-      remote: bob.pub,
-      bundle: bob.bundle(),
-    }),
-    TEXT,
-  );
-  const accepted = acceptSession(p, {
-    account: bob.pub,
-    device: bob.device,
-    prekeys: bob.lookup,
-    start: start.message,
-  });
-  const reply = ratchetEncrypt(p, accepted.state, TEXT);
-  return { alice, state: ratchetDecrypt(p, start.state, reply.message).state };
-}
-
 async function runGroup(options: { quick: boolean }): Promise<SectionReport> {
   const p = await loadPrimitives();
-  const { alice, state } = aliceSession(p);
+  const { alice, aliceState: state } = pairedSessions(p);
   const devices = Array.from({ length: MEMBERS }, () => p.x25519KeyPair().publicKey);
   const senderKey = createOwnSenderKey(p, {
     groupId: p.randomBytes(16),
