@@ -25,8 +25,23 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  return (await standbyRelayProcess(env)).start();
+}
+
+/** A relay process with its modules loaded, serving once `start()` is called. */
+export interface StandbyRelay {
+  start(): Promise<RelayProcess>;
+  /** For a standby that is never started. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Spawns a relay that loads everything and then waits: restarting after a kill is then as quick
+ * as opening the database (tests that kill the relay again and again keep one standing by).
+ */
+export async function standbyRelayProcess(env: Record<string, string>): Promise<StandbyRelay> {
   const origin = 'http://127.0.0.1:8080';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/test-support/standby-server.ts'], {
     cwd: relayDir,
     env: {
       ...process.env,
@@ -36,24 +51,13 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
       VEIL_ORIGIN: origin,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const deadline = Date.now() + 30_000;
-  let baseUrl: string | undefined;
-  while (baseUrl === undefined) {
-    baseUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-    if (child.exitCode !== null) throw new Error(`relay exited early:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`relay did not start:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    baseUrl,
+  const handle: RelayProcess = {
+    baseUrl: '',
     origin,
     pid: child.pid!,
     output: () => output,
@@ -65,5 +69,23 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
       child.kill('SIGTERM');
       await exited(child);
     },
+  };
+  return {
+    async start() {
+      child.stdin.end('start\n');
+      const deadline = Date.now() + 60_000;
+      let baseUrl: string | undefined;
+      while (baseUrl === undefined) {
+        baseUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+        if (child.exitCode !== null) throw new Error(`relay exited early:\n${output}`);
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`relay did not start:\n${output}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { ...handle, baseUrl };
+    },
+    discard: () => handle.kill(),
   };
 }
