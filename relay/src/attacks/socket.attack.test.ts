@@ -5,9 +5,11 @@
 // of its typed close codes — never 1011 (internal error) or a dropped connection.
 import { SOCKET_CLOSE, SOCKET_LIMITS } from '@veil/wire';
 import fc from 'fast-check';
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthClient } from '../auth/test-support/auth-client';
 import { registeredDevice } from '../keys/test-support/device-client';
+import { MailboxConnection, type LiveSocket } from '../socket/mailbox-connection';
 import { openSocket, readySocket, type TestSocket } from '../socket/test-support/socket-client';
 import { startRelay, type TestRelay } from '../test-support/start-relay';
 import {
@@ -21,15 +23,20 @@ import { prng } from './hostile-requests';
 
 // Each refused frame costs a new connection (the relay closes on the first bad frame).
 const FRAMES = 1_500 * SOAK_FACTOR;
+// The same frames straight into the connection's handler (no network, no upgrade per refusal).
+const HANDLED = 100_000 * SOAK_FACTOR;
 const TYPED_CLOSES = new Set<number>([...Object.values(SOCKET_CLOSE), 1007]);
 
 let relay: TestRelay;
 let cookie: string;
+let deviceId: number;
 const rows: FuzzRow[] = [];
 
 beforeAll(async () => {
   relay = await startRelay({ VEIL_TRUST_PROXY: '1' });
-  cookie = (await registeredDevice(relay, 'socketfuzz', { oneTimeCount: 0 })).client.cookie!;
+  const registered = await registeredDevice(relay, 'socketfuzz', { oneTimeCount: 0 });
+  cookie = registered.client.cookie!;
+  deviceId = registered.device.deviceId;
 });
 afterAll(async () => {
   console.log(fuzzTable('Suite 2 — relay WebSocket frames', rows));
@@ -142,6 +149,51 @@ describe('suite 2: relay WebSocket frames under hostile input', () => {
     });
   }, 1_800_000);
 
+  it(`answers ${HANDLED} hostile frames handed straight to the connection the same way`, async () => {
+    const { id: accountId } = await relay.app.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('username', '=', 'socketfuzz')
+      .executeTakeFirstOrThrow();
+    const memory = memoryMark();
+    const tally = { inputs: 0, typed: 0, accepted: 0, bad: [] as { code: number; kind: string }[] };
+    let connections = 0;
+    await countingRejections(async (rejections) => {
+      let socket = new FrameSink();
+      let connection = socket.connect(accountId, deviceId);
+      connections++;
+      const seeds = fc.sample(fc.integer(), { numRuns: HANDLED, seed: 4242 });
+      for (const [i, seed] of seeds.entries()) {
+        const frame = hostileFrame(seed);
+        socket.emit('message', frame.data, frame.binary);
+        socket.emit('message', Buffer.from(JSON.stringify({ type: 'ping', nonce: i })), false);
+        const outcome = await socket.outcome(i);
+        tally.inputs++;
+        if (outcome === 'pong') {
+          tally.accepted++;
+          continue;
+        }
+        if (TYPED_CLOSES.has(outcome)) tally.typed++;
+        else tally.bad.push({ code: outcome, kind: frame.kind });
+        socket = new FrameSink();
+        connection = socket.connect(accountId, deviceId);
+        connections++;
+      }
+      connection.close(1000, 'done');
+      rows.push({
+        surface: `WebSocket frames, in-process handler (${connections} connections)`,
+        inputs: tally.inputs,
+        crashes: tally.bad.length,
+        unhandledRejections: rejections(),
+        typedErrors: tally.typed,
+        accepted: tally.accepted,
+        memory: memory(),
+      });
+      expect(tally.bad.slice(0, 5)).toEqual([]);
+      expect(rejections()).toBe(0);
+    });
+  }, 1_800_000);
+
   it('still answers a health check and a real client afterwards', async () => {
     expect((await fetch(`${relay.baseUrl}/healthz`)).status).toBe(200);
     const device = await registeredDevice(relay, 'afterwards', { oneTimeCount: 0 });
@@ -149,3 +201,54 @@ describe('suite 2: relay WebSocket frames under hostile input', () => {
     await socket.close();
   });
 });
+
+/**
+ * The socket side of a MailboxConnection without a network: the test emits 'message' events as
+ * ws would, and the sink records what the connection answers. Everything behind the connection
+ * (mailbox, prekeys, notifier, SQLite) is the real relay's.
+ */
+class FrameSink extends EventEmitter {
+  readonly bufferedAmount = 0;
+  private closedWith: number | null = null;
+  private readonly pongs = new Set<number>();
+  private waiter: (() => void) | null = null;
+
+  connect(accountId: number, deviceId: number): MailboxConnection {
+    const { app } = relay;
+    return new MailboxConnection(this as unknown as LiveSocket, { accountId, deviceId }, 0, {
+      mailbox: app.mailbox,
+      keys: app.keys,
+      notifier: app.notifier,
+      log: app.log,
+      onReady: () => undefined,
+      onClose: () => undefined,
+    });
+  }
+
+  send(data: string): void {
+    const frame = JSON.parse(data) as { type: string; nonce?: number };
+    if (frame.type === 'pong' && frame.nonce !== undefined) this.pongs.add(frame.nonce);
+    this.waiter?.();
+  }
+
+  close(code: number): void {
+    this.closedWith ??= code;
+    this.emit('close', code);
+    this.waiter?.();
+  }
+
+  terminate(): void {
+    this.close(1006);
+  }
+
+  ping(): void {}
+
+  /** The pong for `nonce`, or the close code that came first. */
+  async outcome(nonce: number): Promise<'pong' | number> {
+    for (;;) {
+      if (this.closedWith !== null) return this.closedWith;
+      if (this.pongs.has(nonce)) return 'pong';
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+}
