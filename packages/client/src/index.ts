@@ -83,9 +83,22 @@ export {
 export type { Ceremony, PasskeyAuthenticator, PasskeyFactor } from './relay/passkey-auth';
 export { relayOutboxTransport } from './relay/outbox-transport';
 export { Messenger } from './messaging/messenger';
+export {
+  DELETE_WINDOW_MS,
+  MessageActionError,
+  reactionCounts,
+  type ActionScope,
+  type Actor,
+} from './messaging/message-actions';
 export type { ConversationSummary, MessengerDeps, MessengerEvent } from './messaging/messenger';
 export { advanceMark, messageIdHex } from './messaging/chat-message';
-export type { ChatMessage, DeliveryMark, GroupEvent } from './messaging/chat-message';
+export type {
+  ChatMessage,
+  DeliveryMark,
+  GroupEvent,
+  MessageReaction,
+  MessageVersion,
+} from './messaging/chat-message';
 export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';
 export { VeilDevice } from './veil-device';

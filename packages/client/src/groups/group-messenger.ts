@@ -5,6 +5,7 @@
 // once for every member device (a key record each) and uploaded once for the relay to fan out.
 // Group rows live in the same history as 1:1 rows, under a conversation id blinded from the group id.
 import {
+  fromHex,
   decodeContent,
   decodeDeviceList,
   decodeGroupOperation,
@@ -27,7 +28,16 @@ import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from '../devices/device-list-sync';
 import type { OwnDeviceList } from '../devices/own-device-list';
 import type { KeyStore } from '../keys/key-store';
+import { messageBody } from '../attachments/attachment-content';
+import { ActionApplier, conversationIdFor, messageRowId } from '../messaging/action-applier';
 import { messageIdHex, type ChatMessage, type GroupEvent } from '../messaging/chat-message';
+import { KeyedQueue } from '../messaging/keyed-queue';
+import {
+  actionContent,
+  isActionContent,
+  type ActionIntent,
+  type ActionScope,
+} from '../messaging/message-actions';
 import type { GroupHooks, MessengerEvent } from '../messaging/messenger';
 import type { Outbox, OutboxRecipient } from '../messaging/outbox';
 import type { DeviceAddress } from '../messaging/session-store';
@@ -78,10 +88,19 @@ export class GroupMessenger implements GroupHooks {
   private cipherValue: Promise<GroupCipher> | null = null;
   private readonly log: GroupLog;
   private readonly now: () => number;
+  private readonly actions: ActionApplier;
+  private readonly order = new KeyedQueue();
 
   constructor(private readonly deps: GroupMessengerDeps) {
     this.log = new GroupLog(deps.db, deps.vault);
     this.now = deps.now ?? Date.now;
+    this.actions = new ActionApplier({
+      history: deps.history,
+      conversations: deps.conversations,
+      codec: deps.vault.codec,
+      emit: (event) => this.emit(event),
+      now: this.now,
+    });
   }
 
   /** Made on first use: a new device has no keys yet when its messenger is made. */
@@ -102,11 +121,11 @@ export class GroupMessenger implements GroupHooks {
 
   /** The history's (blinded) conversation id for a group. */
   conversationId(groupId: string): string {
-    return this.deps.vault.codec.blindId('messages', `group:${groupId}`);
+    return conversationIdFor(this.deps.vault.codec, { kind: 'group', groupId });
   }
 
   private rowId(id: string): string {
-    return this.deps.vault.codec.blindId('messages', `message:${id}`);
+    return messageRowId(this.deps.vault.codec, id);
   }
 
   private emit(event: MessengerEvent): void {
@@ -188,8 +207,19 @@ export class GroupMessenger implements GroupHooks {
     const before = await cipher.getState(fromBase64Url(groupId));
     if (before === undefined)
       throw new ProtocolError('UNKNOWN_SENDER', 'GroupMessenger: unknown group');
-    const change = await cipher.propose(before.groupId, body);
-    await this.afterChange({ change, operation: change.operation, before, from: null });
+    await this.inOrder(groupId, async () => {
+      const change = await cipher.propose(before.groupId, body);
+      await this.afterChange({ change, operation: change.operation, before, from: null });
+    });
+  }
+
+  /**
+   * Runs a group change (and what it sends) or a group send one at a time per group: a message
+   * sent the moment a change shows must not be queued before the sender key that change hands
+   * out, or members would get a message they cannot open yet (the outbox sends in order).
+   */
+  private inOrder(groupId: string, work: () => Promise<void>): Promise<void> {
+    return this.order.run(groupId, work);
   }
 
   // — what follows an applied operation, on the proposer and on every member alike
@@ -410,40 +440,104 @@ export class GroupMessenger implements GroupHooks {
       )
         throw new ProtocolError('NOT_AUTHORIZED', 'GroupMessenger: operation from a non-member');
     }
-    const change = await cipher.apply(operation, creator);
-    await this.afterChange({ change, operation, before, from: sender });
+    await this.inOrder(toBase64Url(op.groupId), async () => {
+      const change = await cipher.apply(operation, creator);
+      await this.afterChange({ change, operation, before, from: sender });
+    });
   }
 
   // — group messages
 
-  /** Encrypts `text` once under our sender key and uploads it once for every member device. */
-  async sendText(groupId: string, text: string): Promise<ChatMessage> {
-    const cipher = await this.cipher();
-    const state = await cipher.getState(fromBase64Url(groupId));
-    const identity = await this.deps.keys.identity();
-    const self = identity.account.accountId;
-    if (state === undefined || !state.members.some((m) => m.accountId === self)) {
-      throw new ProtocolError('NOT_AUTHORIZED', 'GroupMessenger.sendText: not a member');
-    }
+  /**
+   * Encrypts `text` once under our sender key and uploads it once for every member device;
+   * `replyTo` is the hex id of the message it answers.
+   */
+  async sendText(groupId: string, text: string, replyTo?: string): Promise<ChatMessage> {
+    await this.memberState(groupId, 'GroupMessenger.sendText');
     const messageId = this.deps.p.randomBytes(16);
-    const content: Content = { type: 'text', messageId, sentAt: this.now(), text, replyTo: null };
+    const content: Content = {
+      type: 'text',
+      messageId,
+      sentAt: this.now(),
+      text,
+      replyTo: replyTo === undefined ? null : fromHex(replyTo),
+    };
     const message: ChatMessage = {
       id: messageIdHex(messageId),
       direction: 'out',
-      peer: self,
+      peer: await this.self(),
       text,
       sentAt: content.sentAt,
       storedAt: this.now(),
       mark: 'queued',
       seen: true,
       group: groupId,
+      ...(replyTo === undefined ? {} : { replyTo }),
     };
     await this.deps.history.append(this.conversationId(groupId), [
       { id: this.rowId(message.id), value: message },
     ]);
+    await this.broadcast(groupId, content, message.id);
+    return message;
+  }
+
+  /** Reacts to a group message with `emoji` (replacing our earlier reaction), or takes it back. */
+  react(groupId: string, messageId: string, emoji: string, remove = false): Promise<void> {
+    const intent = { type: 'reaction', target: messageId, emoji, remove } as const;
+    return this.act(groupId, intent, 'GroupMessenger.react');
+  }
+
+  /** Replaces the text of one of our own group messages; earlier versions stay viewable. */
+  edit(groupId: string, messageId: string, text: string): Promise<void> {
+    return this.act(groupId, { type: 'edit', target: messageId, text }, 'GroupMessenger.edit');
+  }
+
+  /** Deletes one of our own group messages for every member, within DELETE_WINDOW_MS. */
+  deleteForEveryone(groupId: string, messageId: string): Promise<void> {
+    const intent = { type: 'delete', target: messageId } as const;
+    return this.act(groupId, intent, 'GroupMessenger.deleteForEveryone');
+  }
+
+  /** Applies our action here first (refused if not ours to do), then sends it to the group. */
+  private async act(groupId: string, intent: ActionIntent, context: string): Promise<void> {
+    await this.memberState(groupId, context);
+    const content = actionContent(intent, {
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+    });
+    const actor = { self: true, accountId: await this.self() };
+    await this.actions.applyOwn(content, actor, { kind: 'group', groupId }, context);
+    await this.broadcast(groupId, content);
+  }
+
+  /** The group's state, if we are a member of it; NOT_AUTHORIZED otherwise. */
+  private async memberState(groupId: string, context: string): Promise<GroupState> {
+    const state = await (await this.cipher()).getState(fromBase64Url(groupId));
+    const self = await this.self();
+    if (state === undefined || !state.members.some((m) => m.accountId === self)) {
+      throw new ProtocolError('NOT_AUTHORIZED', `${context}: not a member`);
+    }
+    return state;
+  }
+
+  /**
+   * Encrypts `content` once under our sender key and queues it once for every member device (and
+   * our own others); `messageId` ties the outbox's verdict to the message row it carries.
+   */
+  private broadcast(groupId: string, content: Content, messageId?: string): Promise<void> {
+    return this.inOrder(groupId, async () => {
+      // Read again in turn: a change that ran first may have added or removed members.
+      const state = await this.memberState(groupId, 'GroupMessenger.broadcast');
+      await this.fanOut(state, content, messageId);
+    });
+  }
+
+  private async fanOut(state: GroupState, content: Content, messageId?: string): Promise<void> {
+    const cipher = await this.cipher();
+    const identity = await this.deps.keys.identity();
     const body = await cipher.encrypt(state.groupId, encodeContent(content));
     const targets = await this.memberDevices(state, identity.device.deviceId);
-    if (targets.length === 0) return message;
+    if (targets.length === 0) return;
     for (let i = 0; i < targets.length; i += RECIPIENTS_PER_ENVELOPE) {
       const chunk = targets.slice(i, i + RECIPIENTS_PER_ENVELOPE);
       const sealed = sealForMany(this.deps.p, {
@@ -455,10 +549,13 @@ export class GroupMessenger implements GroupHooks {
         deviceId: t.deviceId,
         keyRecord: sealed.keyRecords[index]!,
       }));
-      await this.deps.outbox.enqueue({ body: sealed.body, recipients, messageId: message.id });
+      await this.deps.outbox.enqueue({
+        body: sealed.body,
+        recipients,
+        ...(messageId === undefined ? {} : { messageId }),
+      });
     }
     this.deps.outbox.flush().catch(() => undefined);
-    return message;
   }
 
   /** Every device of every other member (their verified lists) and our own other devices. */
@@ -535,25 +632,29 @@ export class GroupMessenger implements GroupHooks {
       );
     }
     const content = decodeContent(opened.plaintext);
-    if (content.type !== 'text') return; // reactions, edits and the rest arrive with their features
-    const id = messageIdHex(content.messageId);
-    if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
     const fromUs = certificate.accountId === identity.account.accountId;
+    const scope: ActionScope = { kind: 'group', groupId };
+    if (isActionContent(content)) {
+      // The sender is a member (checked above); only the author's own edit or delete applies.
+      await this.actions.apply(content, { self: fromUs, accountId: certificate.accountId }, scope);
+      return;
+    }
+    if (content.type !== 'text') return; // attachments and the rest arrive with their features
     const message: ChatMessage = {
-      id,
+      id: messageIdHex(content.messageId),
       direction: fromUs ? 'out' : 'in',
       peer: certificate.accountId,
-      text: content.text,
+      ...messageBody(content)!,
       sentAt: content.sentAt,
       storedAt: this.now(),
       mark: fromUs ? 'sent' : 'delivered',
       seen: fromUs,
       group: groupId,
     };
-    const conversationId = this.conversationId(groupId);
-    await this.deps.history.append(conversationId, [{ id: this.rowId(id), value: message }]);
-    if (!fromUs) await this.deps.conversations.addUnread(conversationId, 1);
-    this.emit({ type: 'message', message });
+    const outcome = await this.actions.storeReceived(message, scope);
+    if (outcome === 'stored' && !fromUs) {
+      await this.deps.conversations.addUnread(this.conversationId(groupId), 1);
+    }
   }
 }
 

@@ -25,6 +25,29 @@ export interface ChatMessage {
   readonly group?: string;
   /** A group timeline row ("alice added bob") rather than a text; see groups/group-timeline.ts. */
   readonly groupEvent?: GroupEvent;
+  // Conversation features (message-actions.ts); absent on a plain message.
+  /** Hex id of the message this one replies to. */
+  readonly replyTo?: string;
+  /** Reactor account id → their one reaction. */
+  readonly reactions?: Readonly<Record<string, MessageReaction>>;
+  /** Every version once edited, oldest first (the original included); `text` is the newest. */
+  readonly versions?: readonly MessageVersion[];
+  /** Deleted for everyone by its author: `text` is empty, "This message was deleted" shows. */
+  readonly deleted?: boolean;
+  readonly deletedAt?: number;
+  /** A delete that arrived before its message: a placeholder the original is checked against. */
+  readonly awaitingOriginal?: boolean;
+}
+
+export interface MessageReaction {
+  readonly emoji: string;
+  /** The reactor's clock (ms), so the newest of their reactions wins. */
+  readonly at: number;
+}
+
+export interface MessageVersion {
+  readonly text: string;
+  readonly at: number;
 }
 
 /** A change to a group as its timeline shows it; `name` is the new name of a rename. */

@@ -31,7 +31,14 @@ import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
+import { ActionApplier, conversationIdFor, messageRowId } from './action-applier';
 import { StaleSessionStartError, type EnvelopeCipher } from './envelope-cipher';
+import {
+  actionContent,
+  isActionContent,
+  type ActionIntent,
+  type ActionScope,
+} from './message-actions';
 import type { Outbox, OutboxEvent } from './outbox';
 import type { DeviceAddress } from './session-store';
 
@@ -95,18 +102,26 @@ const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
 
 export class Messenger {
   private readonly now: () => number;
+  private readonly actions: ActionApplier;
 
   constructor(private readonly deps: MessengerDeps) {
     this.now = deps.now ?? Date.now;
+    this.actions = new ActionApplier({
+      history: deps.history,
+      conversations: deps.conversations,
+      codec: deps.codec,
+      emit: (event) => this.emit(event),
+      now: this.now,
+    });
   }
 
   /** The history's (blinded) conversation id for a contact. */
   conversationId(peer: string): string {
-    return this.deps.codec.blindId('messages', `direct:${peer}`);
+    return conversationIdFor(this.deps.codec, { kind: 'direct', peer });
   }
 
   private rowId(id: string): string {
-    return this.deps.codec.blindId('messages', `message:${id}`);
+    return messageRowId(this.deps.codec, id);
   }
 
   private emit(event: MessengerEvent): void {
@@ -122,11 +137,19 @@ export class Messenger {
     return this.deps.history.since(this.conversationId(peer), fromSeq);
   }
 
-  /** Encrypts `text` for every device the contact's verified list names, stores and queues it. */
-  async sendText(peer: string, text: string): Promise<ChatMessage> {
-    const messageId = this.deps.p.randomBytes(16);
-    const sentAt = this.now();
-    return this.send(peer, { type: 'text', messageId, sentAt, text, replyTo: null }, { text });
+  /**
+   * Encrypts `text` for every device the contact's verified list names, stores and queues it;
+   * `replyTo` is the hex id of the message it answers.
+   */
+  async sendText(peer: string, text: string, replyTo?: string): Promise<ChatMessage> {
+    const content: Content = {
+      type: 'text',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      text,
+      replyTo: replyTo === undefined ? null : fromHex(replyTo),
+    };
+    return this.send(peer, content, { text, ...(replyTo === undefined ? {} : { replyTo }) });
   }
 
   /** Like sendText, for an attachment already uploaded (attachments/attachment-upload.ts). */
@@ -150,21 +173,9 @@ export class Messenger {
   private async send(
     peer: string,
     content: Content,
-    body: Pick<ChatMessage, 'text' | 'attachment'>,
+    body: Pick<ChatMessage, 'text' | 'attachment' | 'replyTo'>,
   ): Promise<ChatMessage> {
-    const contact = await this.deps.contacts.get(peer);
-    if (contact === undefined || contact.deviceList === null) {
-      throw new ContactError('NO_CONTACT', 'Messenger.sendText: not a contact');
-    }
-    if (contact.blocked) {
-      throw new ContactError('BLOCKED', 'Messenger.sendText: the contact is blocked');
-    }
-    if (!canSendTo(contact)) {
-      throw new ProtocolError(
-        'UNTRUSTED_IDENTITY',
-        'Messenger.sendText: a key change waits to be acknowledged',
-      );
-    }
+    await this.assertSendable(peer, 'Messenger.sendText');
     const message: ChatMessage = {
       id: messageIdHex(content.messageId),
       direction: 'out',
@@ -178,10 +189,63 @@ export class Messenger {
     await this.deps.history.append(this.conversationId(peer), [
       { id: this.rowId(message.id), value: message },
     ]);
-    const devices = await this.deps.devices.contactDevices(peer);
-    await this.queue(peer, devices, content, message.id);
-    await this.sendTranscript(peer, content);
+    await this.sendToContact(peer, content, message.id);
     return message;
+  }
+
+  /** Throws unless we may write to `peer` now (a contact, not blocked, no key change pending). */
+  private async assertSendable(peer: string, context: string): Promise<void> {
+    const contact = await this.deps.contacts.get(peer);
+    if (contact === undefined || contact.deviceList === null) {
+      throw new ContactError('NO_CONTACT', `${context}: not a contact`);
+    }
+    if (contact.blocked) {
+      throw new ContactError('BLOCKED', `${context}: the contact is blocked`);
+    }
+    if (!canSendTo(contact)) {
+      throw new ProtocolError(
+        'UNTRUSTED_IDENTITY',
+        `${context}: a key change waits to be acknowledged`,
+      );
+    }
+  }
+
+  /** Queues `content` for every device of `peer` and, as a transcript, for our other devices. */
+  private async sendToContact(peer: string, content: Content, messageId?: string): Promise<void> {
+    const devices = await this.deps.devices.contactDevices(peer);
+    await this.queue(peer, devices, content, messageId);
+    await this.sendTranscript(peer, content);
+  }
+
+  /** Reacts to a message with `emoji` (replacing our earlier reaction), or takes it back. */
+  react(peer: string, messageId: string, emoji: string, remove = false): Promise<void> {
+    return this.act(
+      peer,
+      { type: 'reaction', target: messageId, emoji, remove },
+      'Messenger.react',
+    );
+  }
+
+  /** Replaces the text of one of our own messages; the earlier versions stay viewable. */
+  edit(peer: string, messageId: string, text: string): Promise<void> {
+    return this.act(peer, { type: 'edit', target: messageId, text }, 'Messenger.edit');
+  }
+
+  /** Deletes one of our own messages on every device of both sides, within DELETE_WINDOW_MS. */
+  deleteForEveryone(peer: string, messageId: string): Promise<void> {
+    return this.act(peer, { type: 'delete', target: messageId }, 'Messenger.deleteForEveryone');
+  }
+
+  /** Applies a reaction, edit or delete of ours here first (refused if not ours to do), then sends. */
+  private async act(peer: string, intent: ActionIntent, context: string): Promise<void> {
+    await this.assertSendable(peer, context);
+    const content = actionContent(intent, {
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+    });
+    const actor = { self: true, accountId: await this.deps.ownAccountId() };
+    await this.actions.applyOwn(content, actor, { kind: 'direct', peer }, context);
+    await this.sendToContact(peer, content);
   }
 
   /**
@@ -377,8 +441,6 @@ export class Messenger {
     switch (content.type) {
       case 'text':
       case 'attachment': {
-        const id = messageIdHex(content.messageId);
-        if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
         let body;
         try {
           body = messageBody(content)!;
@@ -387,7 +449,7 @@ export class Messenger {
           return;
         }
         const message: ChatMessage = {
-          id,
+          id: messageIdHex(content.messageId),
           direction: 'in',
           peer,
           ...body,
@@ -396,11 +458,10 @@ export class Messenger {
           mark: 'delivered',
           seen: false,
         };
-        await this.deps.history.append(this.conversationId(peer), [
-          { id: this.rowId(id), value: message },
-        ]);
-        await this.deps.conversations.addUnread(this.conversationId(peer), 1);
-        this.emit({ type: 'message', message });
+        const outcome = await this.actions.storeReceived(message, { kind: 'direct', peer });
+        if (outcome === 'held') return;
+        if (outcome === 'stored')
+          await this.deps.conversations.addUnread(this.conversationId(peer), 1);
         if (!opened.identityChanged) {
           await this.queue(peer, [opened.sender.deviceId], {
             type: 'receipt',
@@ -435,14 +496,24 @@ export class Messenger {
       case 'senderKeyDistribution':
         if (!opened.identityChanged) await this.deps.groups?.onPairwise(opened.sender, content);
         return;
+      case 'reaction':
+      case 'edit':
+      case 'delete':
+        await this.actions.apply(
+          content,
+          { self: false, accountId: peer },
+          { kind: 'direct', peer },
+        );
+        return;
       default:
-        // Reactions, edits and the rest arrive with their features.
+        // Typing, disappearing timers and the rest arrive with their features.
         return;
     }
   }
 
   /**
-   * What another device of ours sent: a transcript of a text it sent, stored here as ours. A device
+   * What another device of ours sent: a transcript of a message or action it sent, applied here as
+   * ours. A device
    * our signed list does not name (removed, or never added by us) is not listened to.
    */
   private async receiveFromOwnDevice(
@@ -471,24 +542,28 @@ export class Messenger {
       this.emit({ type: 'rejected', reason: (error as Error).message });
       return;
     }
-    if (body === null || peer === ownAccountId) return;
+    if (peer === ownAccountId) return;
+    const scope: ActionScope = { kind: 'direct', peer };
+    if (isActionContent(inner)) {
+      await this.actions.apply(inner, { self: true, accountId: ownAccountId }, scope);
+      return;
+    }
+    if (body === null) return;
     const id = messageIdHex(inner.messageId);
-    if ((await this.deps.history.get(this.rowId(id))) !== undefined) return;
     if ((await this.deps.contacts.get(peer)) === undefined) await this.adoptContact(peer);
-    const message: ChatMessage = {
-      id,
-      direction: 'out',
-      peer,
-      ...body,
-      sentAt: inner.sentAt,
-      storedAt: this.now(),
-      mark: 'sent',
-      seen: true,
-    };
-    await this.deps.history.append(this.conversationId(peer), [
-      { id: this.rowId(id), value: message },
-    ]);
-    this.emit({ type: 'message', message });
+    await this.actions.storeReceived(
+      {
+        id,
+        direction: 'out',
+        peer,
+        ...body,
+        sentAt: inner.sentAt,
+        storedAt: this.now(),
+        mark: 'sent',
+        seen: true,
+      },
+      scope,
+    );
   }
 
   /**
