@@ -90,7 +90,21 @@ export {
   type ActionScope,
   type Actor,
 } from './messaging/message-actions';
-export type { ConversationSummary, MessengerDeps, MessengerEvent } from './messaging/messenger';
+export type {
+  ConversationSummary,
+  MessengerDeps,
+  MessengerEvent,
+  PrivacyDeps,
+} from './messaging/messenger';
+export {
+  Disappearing,
+  DISAPPEARING_TIMERS,
+  expiryOf,
+  isNewerTimer,
+  type TimerSetting,
+} from './messaging/disappearing';
+export { directConversation, groupConversation, Typing, TYPING_TIMING } from './messaging/typing';
+export { DEFAULT_SETTINGS, SettingsStore, type Settings } from './settings/settings-store';
 export { advanceMark, messageIdHex } from './messaging/chat-message';
 export type {
   ChatMessage,

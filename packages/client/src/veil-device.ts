@@ -27,9 +27,16 @@ import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
 import { GroupMessenger } from './groups/group-messenger';
-import { Messenger, type MessengerEvent } from './messaging/messenger';
+import { Messenger, type MessengerEvent, type PrivacyDeps } from './messaging/messenger';
+import { Disappearing } from './messaging/disappearing';
+import { Typing } from './messaging/typing';
+import { SettingsStore } from './settings/settings-store';
 import { Attachments } from './attachments/attachments';
-import { BrowserAttachmentCache, MemoryAttachmentCache } from './attachments/attachment-cache';
+import {
+  BrowserAttachmentCache,
+  MemoryAttachmentCache,
+  type AttachmentCache,
+} from './attachments/attachment-cache';
 import { Outbox } from './messaging/outbox';
 import { OwnProfileStore } from './profile/own-profile-store';
 import { assertSendable, type Profile, type ProfileInput } from './profile/profile';
@@ -74,6 +81,8 @@ export interface VeilDeviceOptions {
   readonly keyStretching?: KeyStretching;
   readonly vaultArgon2?: Argon2idParams;
   readonly onEvent?: (event: MessengerEvent) => void;
+  /** Tests only: the clock messages are stamped and expired by. */
+  readonly now?: () => number;
 }
 
 export class VeilDevice {
@@ -95,6 +104,10 @@ export class VeilDevice {
   readonly attachments: Attachments;
   private messengerValue: Messenger | null = null;
   private groupsValue: GroupMessenger | null = null;
+  private privacyValue: PrivacyDeps | null = null;
+  private readonly attachmentCache: AttachmentCache;
+  /** Whether the live socket is open; its owner (the app, a test) says so through setConnected. */
+  private connected = false;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
 
@@ -130,11 +143,18 @@ export class VeilDevice {
     // Opened attachments stay (as ciphertext) for offline use: Cache Storage in a browser.
     const attachmentCache =
       typeof caches === 'undefined' ? new MemoryAttachmentCache() : new BrowserAttachmentCache();
+    this.attachmentCache = attachmentCache;
     this.attachments = new Attachments(p, http, () => this.messenger, attachmentCache);
     this.vault.onChange((state) => {
       this.ownDevices.forget();
       if (state !== 'unlocked') this.groupsValue = null;
+      this.privacyValue?.disappearing.stop();
+      this.privacyValue?.typing.clear();
+      this.privacyValue = null;
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
+      // Messages that came due while the vault was locked (or the device off) go now.
+      const opened = this.privacyValue as PrivacyDeps | null; // set by newMessenger
+      if (opened !== null) opened.disappearing.start().catch(() => undefined);
     });
   }
 
@@ -142,6 +162,23 @@ export class VeilDevice {
   get messenger(): Messenger {
     if (this.messengerValue === null) throw new Error('VeilDevice.messenger: the vault is locked');
     return this.messengerValue;
+  }
+
+  /** This device's settings (typing indicators, read receipts), in the unlocked vault. */
+  get settings(): SettingsStore {
+    if (this.privacyValue === null) throw new Error('VeilDevice.settings: the vault is locked');
+    return this.privacyValue.settings;
+  }
+
+  /** Disappearing messages of the unlocked vault (the schedule; `sweep` runs it now). */
+  get disappearing(): Disappearing {
+    if (this.privacyValue === null) throw new Error('VeilDevice.disappearing: the vault is locked');
+    return this.privacyValue.disappearing;
+  }
+
+  /** The live socket opened or closed: typing indicators are sent only while it is open. */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
   }
 
   /** Groups of the unlocked vault (made with the messenger, whose pairwise channel they use). */
@@ -153,7 +190,15 @@ export class VeilDevice {
   private newMessenger(): Messenger {
     const history = new MessageStore<ChatMessage>(this.options.db, this.vault.codec);
     const conversations = new ConversationStore(this.options.db, this.vault.codec);
+    const privacy = this.newPrivacy(history, conversations, () => {
+      const sendTyping = (conversation: string, typing: boolean): Promise<void> =>
+        conversation.startsWith('group:')
+          ? groups.sendTyping(conversation.slice('group:'.length), typing)
+          : messenger.sendTyping(conversation.slice('direct:'.length), typing);
+      return sendTyping;
+    });
     const groups = new GroupMessenger({
+      privacy,
       p: this.options.p,
       api: this.api,
       db: this.options.db,
@@ -167,10 +212,12 @@ export class VeilDevice {
       conversations,
       sendPairwise: (peer, content) => messenger.sendContent(peer, content),
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
+      ...(this.options.now === undefined ? {} : { now: this.options.now }),
     });
     this.groupsValue = groups;
     const messenger: Messenger = new Messenger({
       groups,
+      privacy,
       p: this.options.p,
       api: this.api,
       cipher: this.cipher,
@@ -183,8 +230,41 @@ export class VeilDevice {
       conversations,
       codec: this.vault.codec,
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
+      ...(this.options.now === undefined ? {} : { now: this.options.now }),
     });
     return messenger;
+  }
+
+  /** Settings, typing and disappearing messages for one unlocked vault. */
+  private newPrivacy(
+    history: MessageStore<ChatMessage>,
+    conversations: ConversationStore,
+    sender: () => (conversation: string, typing: boolean) => Promise<void>,
+  ): PrivacyDeps {
+    const now = this.options.now ?? Date.now;
+    const emit = (event: MessengerEvent): void => this.options.onEvent?.(event);
+    const settings = new SettingsStore(this.options.db, this.vault);
+    const privacy: PrivacyDeps = {
+      settings,
+      online: () => this.connected,
+      typing: new Typing({
+        send: (conversation, typing) => sender()(conversation, typing),
+        enabled: async () => (await settings.get()).typingIndicators,
+        onChange: (conversation, typists) => emit({ type: 'typing', conversation, typists }),
+        now,
+      }),
+      disappearing: new Disappearing({
+        db: this.options.db,
+        codec: this.vault.codec,
+        history,
+        conversations,
+        attachments: this.attachmentCache,
+        onRemoved: (message) => emit({ type: 'removed', message }),
+        now,
+      }),
+    };
+    this.privacyValue = privacy;
+    return privacy;
   }
 
   /** Whether this profile already holds a Veil vault (then `open`, not `create`). */

@@ -4,6 +4,8 @@
 // sender key to whoever needs it, and group messages — encrypted once under our sender key, sealed
 // once for every member device (a key record each) and uploaded once for the relay to fan out.
 // Group rows live in the same history as 1:1 rows, under a conversation id blinded from the group id.
+// Typing indicators and disappearing messages work as in 1:1 chats (messaging/typing.ts,
+// messaging/disappearing.ts), over the group channel; the calls into them are marked "privacy".
 import {
   fromHex,
   decodeContent,
@@ -38,7 +40,9 @@ import {
   type ActionIntent,
   type ActionScope,
 } from '../messaging/message-actions';
-import type { GroupHooks, MessengerEvent } from '../messaging/messenger';
+import { expiryOf } from '../messaging/disappearing';
+import type { GroupHooks, MessengerEvent, PrivacyDeps } from '../messaging/messenger';
+import { groupConversation } from '../messaging/typing';
 import type { Outbox, OutboxRecipient } from '../messaging/outbox';
 import type { DeviceAddress } from '../messaging/session-store';
 import type { RelayApi } from '../relay/relay-api';
@@ -65,6 +69,7 @@ export interface GroupMessengerDeps {
   readonly sendPairwise: (peer: string, content: Content) => Promise<void>;
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
+  readonly privacy?: PrivacyDeps;
 }
 
 /** One group as the conversation list shows it. */
@@ -455,12 +460,15 @@ export class GroupMessenger implements GroupHooks {
   async sendText(groupId: string, text: string, replyTo?: string): Promise<ChatMessage> {
     await this.memberState(groupId, 'GroupMessenger.sendText');
     const messageId = this.deps.p.randomBytes(16);
+    // privacy: the message carries the group's disappearing timer as it is now.
+    const seconds = await this.disappearingTimer(groupId);
     const content: Content = {
       type: 'text',
       messageId,
       sentAt: this.now(),
       text,
       replyTo: replyTo === undefined ? null : fromHex(replyTo),
+      ...(seconds === 0 ? {} : { expireSeconds: seconds }),
     };
     const message: ChatMessage = {
       id: messageIdHex(messageId),
@@ -473,10 +481,13 @@ export class GroupMessenger implements GroupHooks {
       seen: true,
       group: groupId,
       ...(replyTo === undefined ? {} : { replyTo }),
+      ...(seconds === 0 ? {} : { expiresAt: expiryOf(content.sentAt, seconds, this.now()) }),
     };
     await this.deps.history.append(this.conversationId(groupId), [
       { id: this.rowId(message.id), value: message },
     ]);
+    await this.trackExpiry(message);
+    void this.deps.privacy?.typing.stopped(groupConversation(groupId));
     await this.broadcast(groupId, content, message.id);
     return message;
   }
@@ -533,11 +544,27 @@ export class GroupMessenger implements GroupHooks {
   }
 
   private async fanOut(state: GroupState, content: Content, messageId?: string): Promise<void> {
+    const envelopes = await this.seal(state, content);
+    if (envelopes.length === 0) return;
+    for (const envelope of envelopes) {
+      await this.deps.outbox.enqueue({
+        ...envelope,
+        ...(messageId === undefined ? {} : { messageId }),
+      });
+    }
+    this.deps.outbox.flush().catch(() => undefined);
+  }
+
+  /** `content` encrypted once under our sender key, sealed for every member device (≤ 1000 each). */
+  private async seal(
+    state: GroupState,
+    content: Content,
+  ): Promise<{ body: Uint8Array; recipients: OutboxRecipient[] }[]> {
     const cipher = await this.cipher();
     const identity = await this.deps.keys.identity();
     const body = await cipher.encrypt(state.groupId, encodeContent(content));
     const targets = await this.memberDevices(state, identity.device.deviceId);
-    if (targets.length === 0) return;
+    const envelopes: { body: Uint8Array; recipients: OutboxRecipient[] }[] = [];
     for (let i = 0; i < targets.length; i += RECIPIENTS_PER_ENVELOPE) {
       const chunk = targets.slice(i, i + RECIPIENTS_PER_ENVELOPE);
       const sealed = sealForMany(this.deps.p, {
@@ -549,13 +576,9 @@ export class GroupMessenger implements GroupHooks {
         deviceId: t.deviceId,
         keyRecord: sealed.keyRecords[index]!,
       }));
-      await this.deps.outbox.enqueue({
-        body: sealed.body,
-        recipients,
-        ...(messageId === undefined ? {} : { messageId }),
-      });
+      envelopes.push({ body: sealed.body, recipients });
     }
-    this.deps.outbox.flush().catch(() => undefined);
+    return envelopes;
   }
 
   /** Every device of every other member (their verified lists) and our own other devices. */
@@ -639,7 +662,20 @@ export class GroupMessenger implements GroupHooks {
       await this.actions.apply(content, { self: fromUs, accountId: certificate.accountId }, scope);
       return;
     }
+    // privacy: typing indicators and timer changes
+    if (content.type === 'typing') {
+      if (!fromUs) await this.receivedTyping(groupId, certificate.accountId, content);
+      return;
+    }
+    if (content.type === 'disappearingTimer') {
+      await this.receivedTimer(groupId, certificate.accountId, fromUs, content);
+      return;
+    }
     if (content.type !== 'text') return; // attachments and the rest arrive with their features
+    if (!fromUs) this.deps.privacy?.typing.sent(groupConversation(groupId), certificate.accountId);
+    const seconds = content.expireSeconds ?? 0;
+    const expiresAt = seconds === 0 ? undefined : expiryOf(content.sentAt, seconds, this.now());
+    if (expiresAt !== undefined && expiresAt <= this.now()) return; // gone before it arrived
     const message: ChatMessage = {
       id: messageIdHex(content.messageId),
       direction: fromUs ? 'out' : 'in',
@@ -650,11 +686,107 @@ export class GroupMessenger implements GroupHooks {
       mark: fromUs ? 'sent' : 'delivered',
       seen: fromUs,
       group: groupId,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
     };
     const outcome = await this.actions.storeReceived(message, scope);
     if (outcome === 'stored' && !fromUs) {
       await this.deps.conversations.addUnread(this.conversationId(groupId), 1);
     }
+    if (outcome !== 'held') await this.trackExpiry(message);
+  }
+
+  // — privacy: typing indicators and disappearing messages in groups
+
+  /** The group's disappearing timer in seconds (0 = off). */
+  async disappearingTimer(groupId: string): Promise<number> {
+    return (await this.deps.privacy?.disappearing.timer(this.conversationId(groupId))) ?? 0;
+  }
+
+  /** Sets the group's disappearing timer for every member (any member may, as in Signal). */
+  async setDisappearingTimer(groupId: string, seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
+      throw new RangeError('GroupMessenger.setDisappearingTimer: seconds must be a u32');
+    }
+    await this.memberState(groupId, 'GroupMessenger.setDisappearingTimer');
+    const self = await this.self();
+    const content: Content = {
+      type: 'disappearingTimer',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      seconds,
+    };
+    await this.receivedTimer(groupId, self, true, content);
+    await this.broadcast(groupId, content);
+  }
+
+  private async receivedTimer(
+    groupId: string,
+    author: string,
+    fromUs: boolean,
+    content: Extract<Content, { type: 'disappearingTimer' }>,
+  ): Promise<void> {
+    const row = await this.deps.privacy?.disappearing.change({
+      conversationId: this.conversationId(groupId),
+      rowId: (id) => this.rowId(id),
+      content,
+      author,
+      fromUs,
+      group: groupId,
+    });
+    if (row != null) this.emit({ type: 'message', message: row });
+  }
+
+  private async trackExpiry(message: ChatMessage): Promise<void> {
+    if (message.expiresAt === undefined) return;
+    await this.deps.privacy?.disappearing.track(this.rowId(message.id), message.expiresAt);
+  }
+
+  /** The user is typing in the group (call on every input); throttled by Typing. */
+  typed(groupId: string): Promise<void> {
+    return this.deps.privacy?.typing.typed(groupConversation(groupId)) ?? Promise.resolve();
+  }
+
+  stoppedTyping(groupId: string): Promise<void> {
+    return this.deps.privacy?.typing.stopped(groupConversation(groupId)) ?? Promise.resolve();
+  }
+
+  /** Who is typing in the group now. */
+  typists(groupId: string): string[] {
+    return this.deps.privacy?.typing.typists(groupConversation(groupId)) ?? [];
+  }
+
+  /** One typing record to every member device, straight to the relay: now or never. */
+  async sendTyping(groupId: string, typing: boolean): Promise<void> {
+    if (this.deps.privacy?.online() !== true) return;
+    try {
+      const state = await this.memberState(groupId, 'GroupMessenger.sendTyping');
+      const content: Content = {
+        type: 'typing',
+        messageId: this.deps.p.randomBytes(16),
+        sentAt: this.now(),
+        typing,
+      };
+      const envelopes = await this.seal(state, content);
+      if (envelopes.length === 0) return;
+      await this.deps.api.submit({ clientId: toBase64Url(this.deps.p.randomBytes(16)), envelopes });
+    } catch {
+      // Offline after all, or no longer a member: the indicator is simply not shown.
+    }
+  }
+
+  private async receivedTyping(
+    groupId: string,
+    author: string,
+    content: Extract<Content, { type: 'typing' }>,
+  ): Promise<void> {
+    const contact = await this.deps.contacts.get(author);
+    if (contact?.blocked === true || contact?.muted === true) return;
+    await this.deps.privacy?.typing.received({
+      conversation: groupConversation(groupId),
+      accountId: author,
+      typing: content.typing,
+      sentAt: content.sentAt,
+    });
   }
 }
 

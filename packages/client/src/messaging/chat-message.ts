@@ -37,6 +37,11 @@ export interface ChatMessage {
   readonly deletedAt?: number;
   /** A delete that arrived before its message: a placeholder the original is checked against. */
   readonly awaitingOriginal?: boolean;
+  // Disappearing messages (disappearing.ts):
+  /** When this message disappears from every device (ms); absent when it keeps. */
+  readonly expiresAt?: number;
+  /** A timeline row saying the conversation's disappearing timer changed (0 = turned off). */
+  readonly timerChange?: { readonly seconds: number };
 }
 
 export interface MessageReaction {

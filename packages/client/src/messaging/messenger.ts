@@ -9,6 +9,8 @@
 // Every device of an account is equal: a text goes to every device in the contact's signed list and,
 // as a `syncSent` transcript, to our own other devices, which store it as sent by us. Only our own
 // devices (a certificate under our own account key, named in our signed list) may send a transcript.
+// Typing indicators, the read-receipt setting and disappearing messages have their own modules
+// (typing.ts, settings/, disappearing.ts); the few calls into them are marked "privacy" below.
 import {
   decodeContent,
   decodeDeviceList,
@@ -18,6 +20,7 @@ import {
   ProtocolError,
   type AttachmentPointer,
   type Content,
+  toBase64Url,
   type Primitives,
 } from '@veil/protocol';
 import { messageBody } from '../attachments/attachment-content';
@@ -30,8 +33,10 @@ import type { RelayApi } from '../relay/relay-api';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
+import type { SettingsStore } from '../settings/settings-store';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
 import { ActionApplier, conversationIdFor, messageRowId } from './action-applier';
+import { expiryOf, type Disappearing } from './disappearing';
 import { StaleSessionStartError, type EnvelopeCipher } from './envelope-cipher';
 import {
   actionContent,
@@ -41,6 +46,7 @@ import {
 } from './message-actions';
 import type { Outbox, OutboxEvent } from './outbox';
 import type { DeviceAddress } from './session-store';
+import { directConversation, type Typing } from './typing';
 
 /**
  * Where group traffic goes (groups/group-messenger.ts): operations and sender-key distributions
@@ -63,7 +69,20 @@ export type MessengerEvent =
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
   | { readonly type: 'rejected'; readonly reason: string }
   /** A group's state changed (an operation applied); its timeline row came as a 'message'. */
-  | { readonly type: 'group'; readonly groupId: string };
+  | { readonly type: 'group'; readonly groupId: string }
+  /** A message disappeared (its timer ran out) and was deleted from this device. */
+  | { readonly type: 'removed'; readonly message: ChatMessage }
+  /** Who is typing in a conversation (`direct:<account>` or `group:<id>`) changed. */
+  | { readonly type: 'typing'; readonly conversation: string; readonly typists: readonly string[] };
+
+/** Typing indicators, the settings and disappearing messages (present once the vault is open). */
+export interface PrivacyDeps {
+  readonly settings: SettingsStore;
+  readonly typing: Typing;
+  readonly disappearing: Disappearing;
+  /** Whether the live socket is up: a typing indicator goes now or never. */
+  readonly online: () => boolean;
+}
 
 export interface MessengerDeps {
   readonly p: Primitives;
@@ -80,6 +99,7 @@ export interface MessengerDeps {
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
   readonly groups?: GroupHooks;
+  readonly privacy?: PrivacyDeps;
 }
 
 /** One row of the conversation list: what it shows without opening the conversation. */
@@ -172,10 +192,12 @@ export class Messenger {
 
   private async send(
     peer: string,
-    content: Content,
+    untimed: Content,
     body: Pick<ChatMessage, 'text' | 'attachment' | 'replyTo'>,
   ): Promise<ChatMessage> {
     await this.assertSendable(peer, 'Messenger.sendText');
+    // privacy: the message carries the conversation's disappearing timer as it is now.
+    const content = await this.withTimer(peer, untimed);
     const message: ChatMessage = {
       id: messageIdHex(content.messageId),
       direction: 'out',
@@ -185,10 +207,13 @@ export class Messenger {
       storedAt: this.now(),
       mark: 'queued',
       seen: true,
+      ...this.expiry(content),
     };
     await this.deps.history.append(this.conversationId(peer), [
       { id: this.rowId(message.id), value: message },
     ]);
+    await this.trackExpiry(message);
+    void this.deps.privacy?.typing.stopped(directConversation(peer));
     await this.sendToContact(peer, content, message.id);
     return message;
   }
@@ -308,6 +333,7 @@ export class Messenger {
       unseen.length < expected ? Number.NEGATIVE_INFINITY : -unseen.length,
     );
     if (unseen.length === 0) return;
+    if (!(await this.readReceipts())) return; // privacy: marked seen here, nothing sent
     const contact = await this.deps.contacts.get(peer);
     if (contact?.deviceList == null || !canSendTo(contact)) return;
     const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
@@ -457,11 +483,15 @@ export class Messenger {
           storedAt: this.now(),
           mark: 'delivered',
           seen: false,
+          ...this.expiry(content),
         };
+        this.deps.privacy?.typing.sent(directConversation(peer), peer);
+        if (this.expired(message)) return; // privacy: it disappeared before it arrived
         const outcome = await this.actions.storeReceived(message, { kind: 'direct', peer });
         if (outcome === 'held') return;
         if (outcome === 'stored')
           await this.deps.conversations.addUnread(this.conversationId(peer), 1);
+        await this.trackExpiry(message); // stored, or settled as deleted: either way it goes
         if (!opened.identityChanged) {
           await this.queue(peer, [opened.sender.deviceId], {
             type: 'receipt',
@@ -488,6 +518,8 @@ export class Messenger {
         return;
       }
       case 'receipt':
+        // privacy: with read receipts off we show no one's (sharing is reciprocal).
+        if (content.kind === 'read' && !(await this.readReceipts())) return;
         for (const target of content.targets) {
           await this.mark(messageIdHex(target), content.kind, peer);
         }
@@ -505,8 +537,13 @@ export class Messenger {
           { kind: 'direct', peer },
         );
         return;
+      case 'typing':
+        if (!opened.identityChanged) await this.receivedTyping(peer, content);
+        return;
+      case 'disappearingTimer':
+        await this.receivedTimer(peer, 'in', content);
+        return;
       default:
-        // Typing, disappearing timers and the rest arrive with their features.
         return;
     }
   }
@@ -548,22 +585,28 @@ export class Messenger {
       await this.actions.apply(inner, { self: true, accountId: ownAccountId }, scope);
       return;
     }
+    if (inner.type === 'disappearingTimer') {
+      await this.receivedTimer(peer, 'out', inner); // privacy: set on another of our devices
+      return;
+    }
     if (body === null) return;
     const id = messageIdHex(inner.messageId);
     if ((await this.deps.contacts.get(peer)) === undefined) await this.adoptContact(peer);
-    await this.actions.storeReceived(
-      {
-        id,
-        direction: 'out',
-        peer,
-        ...body,
-        sentAt: inner.sentAt,
-        storedAt: this.now(),
-        mark: 'sent',
-        seen: true,
-      },
-      scope,
-    );
+    const message: ChatMessage = {
+      id,
+      direction: 'out',
+      peer,
+      ...body,
+      sentAt: inner.sentAt,
+      storedAt: this.now(),
+      mark: 'sent',
+      seen: true,
+      ...this.expiry(inner),
+    };
+    if (this.expired(message)) return;
+    if ((await this.actions.storeReceived(message, scope)) !== 'held') {
+      await this.trackExpiry(message);
+    }
   }
 
   /**
@@ -627,17 +670,7 @@ export class Messenger {
     messageId?: string,
   ): Promise<void> {
     for (const deviceId of deviceIds) {
-      const body = await this.deps.cipher.encrypt({
-        recipient: { accountId: peer, deviceId },
-        plaintext,
-        fetchBundle: async () => {
-          const bundle = (await this.deps.api.bundles(peer, [deviceId])).get(deviceId);
-          if (bundle === undefined) {
-            throw new ProtocolError('MISSING_PREKEY', `no bundle for ${peer}/${deviceId}`);
-          }
-          return bundle;
-        },
-      });
+      const body = await this.encryptFor(peer, deviceId, plaintext);
       await this.deps.outbox.enqueue({
         body,
         recipients: [{ username: peer, deviceId }],
@@ -646,5 +679,143 @@ export class Messenger {
     }
     // Failures stay queued in the outbox; the next flush (socket open, `online`) retries them.
     this.deps.outbox.flush().catch(() => undefined);
+  }
+
+  private encryptFor(peer: string, deviceId: number, plaintext: Uint8Array): Promise<Uint8Array> {
+    return this.deps.cipher.encrypt({
+      recipient: { accountId: peer, deviceId },
+      plaintext,
+      fetchBundle: async () => {
+        const bundle = (await this.deps.api.bundles(peer, [deviceId])).get(deviceId);
+        if (bundle === undefined) {
+          throw new ProtocolError('MISSING_PREKEY', `no bundle for ${peer}/${deviceId}`);
+        }
+        return bundle;
+      },
+    });
+  }
+
+  // — privacy: typing indicators, read receipts, disappearing messages (the rules are in
+  //   typing.ts, settings/settings-store.ts and disappearing.ts; these connect them to 1:1 chats)
+
+  private async readReceipts(): Promise<boolean> {
+    return (await this.deps.privacy?.settings.get())?.readReceipts ?? true;
+  }
+
+  /** The conversation's disappearing timer in seconds (0 = off). */
+  async disappearingTimer(peer: string): Promise<number> {
+    return (await this.deps.privacy?.disappearing.timer(this.conversationId(peer))) ?? 0;
+  }
+
+  /**
+   * Sets the conversation's disappearing timer (0 turns it off) for both sides and all our
+   * devices: a `disappearingTimer` record, shown in every timeline. Later messages carry it.
+   */
+  async setDisappearingTimer(peer: string, seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
+      throw new RangeError('Messenger.setDisappearingTimer: seconds must be a u32');
+    }
+    await this.assertSendable(peer, 'Messenger.setDisappearingTimer');
+    const content: Content = {
+      type: 'disappearingTimer',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      seconds,
+    };
+    await this.receivedTimer(peer, 'out', content);
+    await this.queue(peer, await this.deps.devices.contactDevices(peer), content);
+    await this.sendTranscript(peer, content);
+  }
+
+  /** A timer change by us (`out`, from this or another of our devices) or by `peer` (`in`). */
+  private async receivedTimer(
+    peer: string,
+    direction: 'in' | 'out',
+    content: Extract<Content, { type: 'disappearingTimer' }>,
+  ): Promise<void> {
+    const row = await this.deps.privacy?.disappearing.change({
+      conversationId: this.conversationId(peer),
+      rowId: (id) => this.rowId(id),
+      content,
+      author: peer,
+      fromUs: direction === 'out',
+    });
+    if (row != null) this.emit({ type: 'message', message: row });
+  }
+
+  private async withTimer(peer: string, content: Content): Promise<Content> {
+    const seconds = await this.disappearingTimer(peer);
+    if (seconds === 0 || (content.type !== 'text' && content.type !== 'attachment')) return content;
+    return { ...content, expireSeconds: seconds };
+  }
+
+  /** A message's `expiresAt` field (none when it keeps). */
+  private expiry(content: Content): Pick<ChatMessage, 'expiresAt'> {
+    if (content.type !== 'text' && content.type !== 'attachment') return {};
+    const seconds = content.expireSeconds ?? 0;
+    return seconds === 0 ? {} : { expiresAt: expiryOf(content.sentAt, seconds, this.now()) };
+  }
+
+  private expired(message: ChatMessage): boolean {
+    return message.expiresAt !== undefined && message.expiresAt <= this.now();
+  }
+
+  private async trackExpiry(message: ChatMessage): Promise<void> {
+    if (message.expiresAt === undefined) return;
+    await this.deps.privacy?.disappearing.track(this.rowId(message.id), message.expiresAt);
+  }
+
+  /** The user is typing to `peer` (call on every input); throttled by Typing. */
+  typed(peer: string): Promise<void> {
+    return this.deps.privacy?.typing.typed(directConversation(peer)) ?? Promise.resolve();
+  }
+
+  /** The user left the field or cleared it: "stopped typing" if "typing" went out. */
+  stoppedTyping(peer: string): Promise<void> {
+    return this.deps.privacy?.typing.stopped(directConversation(peer)) ?? Promise.resolve();
+  }
+
+  /** Who is typing to us in the conversation with `peer` (only ever `peer`). */
+  typists(peer: string): string[] {
+    return this.deps.privacy?.typing.typists(directConversation(peer)) ?? [];
+  }
+
+  /**
+   * Sends one typing record to every device of `peer`, straight to the relay: only while the socket
+   * is up, never queued, and a failure is dropped (a late indicator is worse than none).
+   */
+  async sendTyping(peer: string, typing: boolean): Promise<void> {
+    if (this.deps.privacy?.online() !== true) return;
+    const contact = await this.deps.contacts.get(peer);
+    if (contact?.deviceList == null || !canSendTo(contact)) return;
+    const plaintext = encodeContent({
+      type: 'typing',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      typing,
+    });
+    try {
+      const envelopes = [];
+      for (const { deviceId } of decodeDeviceList(contact.deviceList).devices) {
+        const body = await this.encryptFor(peer, deviceId, plaintext);
+        envelopes.push({ body, recipients: [{ username: peer, deviceId }] });
+      }
+      await this.deps.api.submit({ clientId: toBase64Url(this.deps.p.randomBytes(16)), envelopes });
+    } catch {
+      // Offline after all, or a device we cannot reach: the indicator is simply not shown.
+    }
+  }
+
+  private async receivedTyping(
+    peer: string,
+    content: Extract<Content, { type: 'typing' }>,
+  ): Promise<void> {
+    if ((await this.deps.contacts.get(peer))?.muted === true) return;
+    await this.deps.privacy?.typing.received({
+      conversation: directConversation(peer),
+      accountId: peer,
+      typing: content.typing,
+      sentAt: content.sentAt,
+    });
   }
 }

@@ -2,11 +2,14 @@
 // unread incoming messages. One vault-encrypted row per conversation, keyed by the history's
 // (blinded) conversation id; the read-modify-write runs in one Dexie transaction so an arriving
 // message and "mark seen" never lose each other's change.
+import type { TimerSetting } from '../messaging/disappearing';
 import type { RowCodec } from './row-codec';
 import type { VeilDatabase } from './veil-database';
 
 export interface ConversationState {
   readonly unread: number;
+  /** The disappearing-messages timer and the change that set it (absent: never set). */
+  readonly timer?: TimerSetting;
 }
 
 const EMPTY: ConversationState = { unread: 0 };

@@ -36,6 +36,8 @@ export const ENCRYPTED_TABLES = [
   'groups',
   'senderKeys',
   'profile',
+  'settings',
+  'expiring',
 ] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
@@ -51,6 +53,14 @@ export class VeilDatabase extends Dexie {
   senderKeys!: EntityTable<EncryptedRow, 'id'>;
   /** This account's own profile (contacts' profiles live in their contact rows). */
   profile!: EntityTable<EncryptedRow, 'id'>;
+  /** This device's preferences (settings/settings-store.ts): one row. */
+  settings!: EntityTable<EncryptedRow, 'id'>;
+  /**
+   * Which messages disappear when (messaging/disappearing.ts). The time is inside the sealed body,
+   * not an index: the few rows are read once at unlock and kept in memory, so nothing in the clear
+   * says when a conversation was active.
+   */
+  expiring!: EntityTable<EncryptedRow, 'id'>;
 
   constructor(name: string, options?: DexieOptions) {
     super(name, options);
@@ -67,5 +77,7 @@ export class VeilDatabase extends Dexie {
     });
     // Version 2 adds a table and changes nothing else, so existing databases upgrade in place.
     this.version(2).stores({ profile: '&id' });
+    // Version 3 adds two tables (settings, disappearing messages); existing rows stay as they are.
+    this.version(3).stores({ settings: '&id', expiring: '&id' });
   }
 }

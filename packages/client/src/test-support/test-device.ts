@@ -89,7 +89,10 @@ export function socketFor(
     onReady: () => {
       void device.outbox.flush({ force: true });
     },
-    onState: (state) => states.push(state),
+    onState: (state) => {
+      states.push(state);
+      device.setConnected(state === 'open');
+    },
   });
   socket.start();
   return Object.assign(socket, { states, frames });
@@ -99,6 +102,7 @@ export async function newTestDevice(
   p: Primitives,
   relay: RelayAddress,
   username: string,
+  clock?: { now: () => number },
 ): Promise<TestDevice> {
   const http = relayHttp(relay);
   const db = testDatabase(username);
@@ -111,6 +115,7 @@ export async function newTestDevice(
     password: `${username} password`,
     keyStretching: TEST_STRETCHING,
     onEvent: (event) => events.push(event),
+    ...(clock === undefined ? {} : { now: clock.now }),
   });
   return Object.assign(device, {
     username,
@@ -131,6 +136,7 @@ export async function addTestDevice(
   username: string,
   secondFactor?: () => Promise<{ code: string } | { recoveryCode: string }>,
   password = `${username} password`,
+  clock?: { now: () => number },
 ): Promise<TestDevice> {
   const http = relayHttp(relay);
   const db = testDatabase(username);
@@ -145,6 +151,7 @@ export async function addTestDevice(
     deviceName: 'Second browser',
     keyStretching: TEST_STRETCHING,
     onEvent: (event) => events.push(event),
+    ...(clock === undefined ? {} : { now: clock.now }),
   });
   return Object.assign(device, {
     username,

@@ -15,15 +15,27 @@ const avatar = fc.record({
   bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }),
 });
 
+// 0 is written as "keeps" and read back as no field, so a timer is 1..u32 or absent.
+const withExpiry = <T extends object>(record: fc.Arbitrary<T>) =>
+  fc
+    .tuple(record, fc.option(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { nil: undefined }))
+    .map(([value, expireSeconds]) =>
+      expireSeconds === undefined ? value : { ...value, expireSeconds },
+    );
+
 const content: fc.Arbitrary<Content> = fc.oneof(
-  fc.record({ ...base, type: fc.constant('text' as const), text, replyTo: fc.option(id) }),
-  fc.record({
-    ...base,
-    type: fc.constant('attachment' as const),
-    pointer: fc.uint8Array({ maxLength: 300 }),
-    caption: text,
-    replyTo: fc.option(id),
-  }),
+  withExpiry(
+    fc.record({ ...base, type: fc.constant('text' as const), text, replyTo: fc.option(id) }),
+  ),
+  withExpiry(
+    fc.record({
+      ...base,
+      type: fc.constant('attachment' as const),
+      pointer: fc.uint8Array({ maxLength: 300 }),
+      caption: text,
+      replyTo: fc.option(id),
+    }),
+  ),
   fc.record({
     ...base,
     type: fc.constant('reaction' as const),
@@ -218,6 +230,22 @@ describe('content record', () => {
         expect(codeOf(() => decodeContent(forged))).toBe('MALFORMED');
       }
     });
+  });
+
+  test('a text carries its disappearing timer; 0 reads back as none', () => {
+    const message: Content = {
+      type: 'text',
+      messageId: new Uint8Array(16).fill(3),
+      sentAt: 1_700_000_000_000,
+      text: 'gone soon',
+      replyTo: null,
+      expireSeconds: 30,
+    };
+    expect(decodeContent(encodeContent(message))).toEqual(message);
+    const keeps = decodeContent(encodeContent({ ...message, expireSeconds: 0 }));
+    expect(keeps).not.toHaveProperty('expireSeconds');
+    expect(keeps).toEqual({ ...message, expireSeconds: undefined });
+    expect(codeOf(() => encodeContent({ ...message, expireSeconds: -1 }))).toBe('INVALID_ARGUMENT');
   });
 
   describe('sent transcript (syncSent)', () => {

@@ -4,8 +4,9 @@
 //
 // Layout (version 1):
 //   u8 version | u8 type | 16 messageId | u64 sentAt (ms) | type-specific fields:
-//   text (1):        u32 len + UTF-8 text | u8 hasReply [| 16 replyTo]
+//   text (1):        u32 len + UTF-8 text | u8 hasReply [| 16 replyTo] | u32 expireSeconds
 //   attachment (2):  u32 len + AttachmentPointer | u32 len + UTF-8 caption | u8 hasReply [| 16 replyTo]
+//                    | u32 expireSeconds
 //   reaction (3):    16 target | u16 len + emoji (≤ 32 bytes) | u8 remove (0/1)
 //   receipt (4):     u8 kind (1 delivered, 2 read) | u16 n | n × 16 target
 //   typing (5):      u8 typing (0/1)
@@ -22,6 +23,9 @@
 // name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
 // with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
 // avatar is 1 byte..64 KiB (a 128×128 WebP is a few KiB), so a profile fits a 128 KiB envelope.
+// expireSeconds is the disappearing-messages timer the sender's conversation had when it wrote the
+// message (0 = keeps): each message carries its own, so its lifetime never depends on the order in
+// which timer changes and messages arrive (docs/protocol.md §7).
 
 import { LIMITS, VERSION } from '../constants';
 import { ByteReader } from '../encoding/byte-reader';
@@ -54,14 +58,25 @@ interface Base {
   readonly sentAt: number;
 }
 
+/** A chat message's disappearing timer in seconds; absent (or 0) when it does not disappear. */
+interface Expiring {
+  readonly expireSeconds?: number;
+}
+
 export type Content =
-  | (Base & { readonly type: 'text'; readonly text: string; readonly replyTo: MessageId | null })
-  | (Base & {
-      readonly type: 'attachment';
-      readonly pointer: Uint8Array;
-      readonly caption: string;
-      readonly replyTo: MessageId | null;
-    })
+  | (Base &
+      Expiring & {
+        readonly type: 'text';
+        readonly text: string;
+        readonly replyTo: MessageId | null;
+      })
+  | (Base &
+      Expiring & {
+        readonly type: 'attachment';
+        readonly pointer: Uint8Array;
+        readonly caption: string;
+        readonly replyTo: MessageId | null;
+      })
   | (Base & {
       readonly type: 'reaction';
       readonly target: MessageId;
@@ -213,6 +228,20 @@ function readSyncSent(reader: ByteReader): { peer: string; content: Uint8Array }
   return { peer, content };
 }
 
+function writeExpiry(writer: ByteWriter, seconds: number | undefined, context: string): void {
+  const value = seconds ?? 0;
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    fail('INVALID_ARGUMENT', `${context}: expireSeconds must be a u32`);
+  }
+  writer.u32(value);
+}
+
+/** 0 is "keeps", left out so a message without a timer reads back exactly as it was written. */
+function readExpiry(reader: ByteReader): Expiring {
+  const seconds = reader.u32();
+  return seconds === 0 ? {} : { expireSeconds: seconds };
+}
+
 function writeReply(writer: ByteWriter, replyTo: MessageId | null): void {
   if (replyTo === null) writer.u8(0);
   else writer.u8(1).fixed(replyTo, MESSAGE_ID_BYTES);
@@ -239,6 +268,7 @@ export function encodeContent(content: Content): Uint8Array {
     case 'text':
       writeLongText(writer, content.text, context);
       writeReply(writer, content.replyTo);
+      writeExpiry(writer, content.expireSeconds, context);
       break;
     case 'attachment':
       if (content.pointer.length > CONTENT_LIMITS.embeddedBytes)
@@ -246,6 +276,7 @@ export function encodeContent(content: Content): Uint8Array {
       writer.bytes(content.pointer);
       writeLongText(writer, content.caption, context);
       writeReply(writer, content.replyTo);
+      writeExpiry(writer, content.expireSeconds, context);
       break;
     case 'reaction':
       if (utf8(content.emoji).length > CONTENT_LIMITS.emojiBytes) {
@@ -310,7 +341,13 @@ export function decodeContent(bytes: Uint8Array): Content {
   let content: Content;
   switch (type) {
     case 'text':
-      content = { ...base, type, text: readLongText(reader), replyTo: readReply(reader) };
+      content = {
+        ...base,
+        type,
+        text: readLongText(reader),
+        replyTo: readReply(reader),
+        ...readExpiry(reader),
+      };
       break;
     case 'attachment':
       content = {
@@ -319,6 +356,7 @@ export function decodeContent(bytes: Uint8Array): Content {
         pointer: reader.bytes(CONTENT_LIMITS.embeddedBytes),
         caption: readLongText(reader),
         replyTo: readReply(reader),
+        ...readExpiry(reader),
       };
       break;
     case 'reaction':

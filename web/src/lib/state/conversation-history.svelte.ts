@@ -32,7 +32,12 @@ export class ConversationHistory {
     }
     const from = current[Math.max(0, current.length - REFRESH_WINDOW)]!.seq;
     const tail = await veil.historySince(this.peer, from);
-    this.messages = [...this.messages.filter((m) => m.seq < from), ...tail];
+    // A disappearing message above the re-read tail is deleted from the store but still loaded here.
+    const now = Date.now();
+    const kept = this.messages.filter(
+      (m) => m.seq < from && (m.value.expiresAt === undefined || m.value.expiresAt > now),
+    );
+    this.messages = [...kept, ...tail];
   }
 
   /** Prepends the page before the oldest loaded message; returns whether anything was added. */

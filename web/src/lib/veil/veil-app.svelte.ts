@@ -22,6 +22,7 @@ import {
   type MessengerEvent,
   type Profile,
   type ProfileInput,
+  type Settings,
   type SocketState,
   type StepUpFactor,
   type StepUpProof,
@@ -48,6 +49,8 @@ class VeilApp {
   revision = $state(0);
   /** Contacts whose key changed: sending to them waits for an acknowledgement. */
   keyChanges = $state<string[]>([]);
+  /** Who is typing, by conversation key (`direct:<account>`, `group:<id>`); in memory only. */
+  typing = $state.raw<Readonly<Record<string, readonly string[]>>>({});
 
   private primitives: Promise<Primitives> | null = null;
   private socket: RelaySocket | null = null;
@@ -331,6 +334,7 @@ class VeilApp {
     this.socket = null;
     this.device?.vault.lock();
     this.device = null;
+    this.typing = {};
     connection.status = navigator.onLine ? 'disconnected' : 'offline';
   }
 
@@ -424,6 +428,53 @@ class VeilApp {
 
   // — end of profile
 
+  // — privacy: settings, typing indicators, disappearing messages (conversation keys come from
+  //   @veil/client's directConversation / groupConversation)
+
+  settings(): Promise<Settings> {
+    return this.required().settings.get();
+  }
+
+  async updateSettings(change: Partial<Settings>): Promise<void> {
+    await this.required().settings.update(change);
+    this.revision++;
+  }
+
+  /** The user typed in a conversation's composer (throttled in @veil/client). */
+  typed(conversation: string): void {
+    const device = this.device;
+    if (device === null) return;
+    const [kind, id] = splitConversation(conversation);
+    void (kind === 'group' ? device.groups.typed(id) : device.messenger.typed(id));
+  }
+
+  /** The composer was left or emptied: "stopped typing" if "typing" went out. */
+  stoppedTyping(conversation: string): void {
+    const device = this.device;
+    if (device === null) return;
+    const [kind, id] = splitConversation(conversation);
+    void (kind === 'group' ? device.groups.stoppedTyping(id) : device.messenger.stoppedTyping(id));
+  }
+
+  disappearingTimer(conversation: string): Promise<number> {
+    const [kind, id] = splitConversation(conversation);
+    const device = this.required();
+    return kind === 'group'
+      ? device.groups.disappearingTimer(id)
+      : device.messenger.disappearingTimer(id);
+  }
+
+  async setDisappearingTimer(conversation: string, seconds: number): Promise<void> {
+    const [kind, id] = splitConversation(conversation);
+    const device = this.required();
+    await (kind === 'group'
+      ? device.groups.setDisappearingTimer(id, seconds)
+      : device.messenger.setDisappearingTimer(id, seconds));
+    this.revision++;
+  }
+
+  // — end of privacy
+
   required(): VeilDevice {
     if (this.device === null) throw new Error('Veil is locked');
     return this.device;
@@ -462,6 +513,7 @@ class VeilApp {
       onPrekeysLow: () => void this.keepReachable(device),
       onState: (state) => {
         connection.status = statusOf(state);
+        device.setConnected(state === 'open');
       },
     });
     this.socket = socket;
@@ -490,6 +542,11 @@ class VeilApp {
   }
 
   private onEvent(event: MessengerEvent): void {
+    if (event.type === 'typing') {
+      // Not a change to anything stored: only the "is typing" line follows it.
+      this.typing = { ...this.typing, [event.conversation]: event.typists };
+      return;
+    }
     if (event.type === 'key-changed' && !this.keyChanges.includes(event.peer)) {
       this.keyChanges = [...this.keyChanges, event.peer];
     }
@@ -508,6 +565,12 @@ function statusOf(state: SocketState): typeof connection.status {
     default:
       return navigator.onLine ? 'disconnected' : 'offline';
   }
+}
+
+/** `direct:<account>` / `group:<id>` → its kind and id. */
+function splitConversation(conversation: string): ['direct' | 'group', string] {
+  const at = conversation.indexOf(':');
+  return [conversation.slice(0, at) === 'group' ? 'group' : 'direct', conversation.slice(at + 1)];
 }
 
 /** A file's bytes as they are read, never all at once. */
