@@ -68,10 +68,9 @@ test('mute, block, unblock, delete for me and remove a contact', async ({ browse
   await expect(whileBlocked).not.toContainText(/Delivered|Read/);
 
   // Delete for me: gone here, kept by Bob, and still gone after a reload and unlock.
-  await messages(alice)
-    .filter({ hasText: 'hello while muted' })
-    .getByRole('button', { name: 'Delete for me' })
-    .click();
+  const muted = messages(alice).filter({ hasText: 'hello while muted' });
+  await muted.getByRole('button', { name: 'Message actions' }).click();
+  await muted.getByRole('button', { name: 'Delete for me' }).click();
   await expect(messages(alice)).toHaveText([/after unblock/]);
   await alice.reload();
   await alice.getByLabel('Password').fill(passwordOf(aliceName));

@@ -173,6 +173,16 @@ export class GroupMessenger implements GroupHooks {
     await this.deps.conversations.addUnread(conversationId, Number.NEGATIVE_INFINITY);
   }
 
+  /** Removes one group message from this device's history ("delete for me"); others keep theirs. */
+  async deleteForMe(groupId: string, messageId: string): Promise<void> {
+    const row = await this.deps.history.get(this.rowId(messageId));
+    if (row === undefined || row.value.group !== groupId) return;
+    await this.deps.history.delete(row.id);
+    if (row.value.direction === 'in' && !row.value.seen) {
+      await this.deps.conversations.addUnread(row.conversationId, -1);
+    }
+  }
+
   // — changes, proposed here
 
   /** Creates a group of us and `memberIds` (contacts we can write to); returns its id. */

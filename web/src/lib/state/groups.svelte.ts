@@ -20,7 +20,6 @@ export const groupActions = {
   markSeen: (groupId: string): Promise<void> => groups().markSeen(groupId),
   create: (name: string, members: readonly string[]): Promise<string> =>
     changed(groups().create(name, members)),
-  send: (groupId: string, text: string) => changed(groups().sendText(groupId, text)),
   add: (groupId: string, accountId: string) => changed(groups().add(groupId, accountId)),
   remove: (groupId: string, accountId: string) => changed(groups().remove(groupId, accountId)),
   promote: (groupId: string, accountId: string) => changed(groups().promote(groupId, accountId)),

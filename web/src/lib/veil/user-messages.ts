@@ -1,7 +1,7 @@
 // Turns errors from the relay and the protocol into sentences for people. The codes are stable
 // (RELAY_ERR_* from the relay, ProtocolError codes from @veil/protocol); anything unknown keeps its
 // own message.
-import { ContactError, RelayError } from '@veil/client';
+import { ContactError, MessageActionError, RelayError } from '@veil/client';
 import { ProtocolError } from '@veil/protocol';
 
 const RELAY: Readonly<Record<string, string>> = {
@@ -30,7 +30,13 @@ const CONTACT: Readonly<Record<string, string>> = {
   BLOCKED: 'You blocked this contact. Unblock them to send messages.',
 };
 
+const MESSAGE_ACTION: Readonly<Record<string, string>> = {
+  NOT_ALLOWED: 'Only the person who wrote a message can edit or delete it.',
+  TOO_LATE: 'It is too late to delete this message for everyone; delete it for yourself instead.',
+};
+
 export function userMessage(error: unknown): string {
+  if (error instanceof MessageActionError) return MESSAGE_ACTION[error.code] ?? error.message;
   if (error instanceof ContactError) return CONTACT[error.code] ?? error.message;
   if (error instanceof RelayError) return RELAY[error.code] ?? error.message;
   if (error instanceof ProtocolError) return PROTOCOL[error.code] ?? error.message;

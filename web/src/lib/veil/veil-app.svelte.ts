@@ -343,11 +343,6 @@ class VeilApp {
     this.revision++;
   }
 
-  async send(peer: string, text: string): Promise<void> {
-    await this.required().messenger.sendText(peer, text);
-    this.revision++;
-  }
-
   async setVerified(peer: string, verified: boolean): Promise<void> {
     await this.required().setVerified(peer, verified);
     this.revision++;
@@ -368,7 +363,8 @@ class VeilApp {
     }
   }
 
-  // — contacts and history (block, mute, remove, delete for me, the list and paged history)
+  // — contacts and history (block, mute, remove, the list and paged history; message actions are
+  // in state/message-actions.svelte.ts)
 
   /** Every conversation, most recently active first, with its preview and unread count. */
   async conversations(): Promise<ConversationSummary[]> {
@@ -402,11 +398,6 @@ class VeilApp {
   async removeContact(peer: string): Promise<void> {
     await this.required().removeContact(peer);
     this.keyChanges = this.keyChanges.filter((name) => name !== peer);
-    this.revision++;
-  }
-
-  async deleteForMe(peer: string, messageId: string): Promise<void> {
-    await this.required().messenger.deleteForMe(peer, messageId);
     this.revision++;
   }
 
