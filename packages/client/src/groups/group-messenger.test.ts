@@ -134,7 +134,7 @@ describe('group messenger', () => {
     expect(list.map((g) => [g.groupId, g.state.name, g.unread])).toEqual([
       [groupId, 'Climbing club', 3],
     ]);
-  });
+  }, 60_000);
 
   it('gives a removed member no key for what is sent after', async () => {
     const [alice, bob, carol] = await people('alice', 'bob', 'carol');

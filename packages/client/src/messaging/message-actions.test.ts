@@ -177,7 +177,7 @@ describe('message actions', () => {
     );
     expect(await find(bob, 'mallory', messageIdHex(upcoming))).toBeUndefined();
     for (const s of sockets) s.stop();
-  }, 20_000);
+  }, 60_000);
 
   it('remembers a delete that arrives before its message, so the original never shows', async () => {
     const alice = await newTestDevice(p, relay, 'alice');
