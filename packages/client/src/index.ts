@@ -10,7 +10,12 @@ export type {
 } from './store/veil-database';
 export { RowCodec } from './store/row-codec';
 export { MessageStore } from './store/message-store';
-export type { StoredMessage } from './store/message-store';
+export type { HistoryChange, StoredMessage } from './store/message-store';
+export { MessageSearch } from './search/message-search';
+export type { BuildReport, HitConversation, SearchHit } from './search/message-search';
+export type { SnippetPart } from './search/search-snippet';
+export { foldTerm } from './search/search-terms';
+export { unreadTotal } from './search/unread-total';
 export { ConversationStore } from './store/conversation-store';
 export type { ConversationState } from './store/conversation-store';
 export { VaultLock } from './vault/vault-lock';

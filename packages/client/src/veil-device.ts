@@ -62,6 +62,7 @@ import {
   type PasskeyAuthenticator,
 } from './relay/passkey-auth';
 import { RelayApi } from './relay/relay-api';
+import { MessageSearch } from './search/message-search';
 import type { RelayHttp } from './relay/relay-http';
 import { ConversationStore } from './store/conversation-store';
 import { MessageStore } from './store/message-store';
@@ -108,6 +109,7 @@ export class VeilDevice {
   private readonly attachmentCache: AttachmentCache;
   /** Whether the live socket is open; its owner (the app, a test) says so through setConnected. */
   private connected = false;
+  private searchValue: MessageSearch | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
 
@@ -151,6 +153,9 @@ export class VeilDevice {
       this.privacyValue?.disappearing.stop();
       this.privacyValue?.typing.clear();
       this.privacyValue = null;
+      // The index holds decrypted text: it goes with the key.
+      this.searchValue?.close();
+      this.searchValue = null;
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
       // Messages that came due while the vault was locked (or the device off) go now.
       const opened = this.privacyValue as PrivacyDeps | null; // set by newMessenger
@@ -187,8 +192,15 @@ export class VeilDevice {
     return this.groupsValue;
   }
 
+  /** Full-text search over the unlocked vault's history (built in memory on first use). */
+  get search(): MessageSearch {
+    if (this.searchValue === null) throw new Error('VeilDevice.search: the vault is locked');
+    return this.searchValue;
+  }
+
   private newMessenger(): Messenger {
     const history = new MessageStore<ChatMessage>(this.options.db, this.vault.codec);
+    this.searchValue = new MessageSearch({ db: this.options.db, codec: this.vault.codec, history });
     const conversations = new ConversationStore(this.options.db, this.vault.codec);
     const privacy = this.newPrivacy(history, conversations, () => {
       const sendTyping = (conversation: string, typing: boolean): Promise<void> =>

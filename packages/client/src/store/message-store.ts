@@ -14,18 +14,40 @@ export interface StoredMessage<T> {
   readonly value: T;
 }
 
+/**
+ * What changed in the history, told to listeners after it is committed: search/message-search.ts
+ * keeps its in-memory index in step this way, whoever made the change (1:1, groups, edits, deletes).
+ */
+export type HistoryChange<T> =
+  | { readonly type: 'added'; readonly messages: readonly StoredMessage<T>[] }
+  | { readonly type: 'updated'; readonly id: string; readonly value: T }
+  | { readonly type: 'deleted'; readonly id: string }
+  | { readonly type: 'cleared'; readonly conversationId: string };
+
 export class MessageStore<T> {
+  private readonly listeners = new Set<(change: HistoryChange<T>) => void>();
+
   constructor(
     private readonly db: VeilDatabase,
     private readonly codec: RowCodec,
   ) {}
+
+  /** Follows every change made through this store; returns the function that stops following. */
+  onChange(listener: (change: HistoryChange<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private tell(change: HistoryChange<T>): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   /** Appends messages to a conversation in one transaction; returns their sequence numbers. */
   async append(
     conversationId: string,
     messages: readonly { id: string; value: T }[],
   ): Promise<number[]> {
-    return this.db.transaction('rw', this.db.messages, async () => {
+    const seqs = await this.db.transaction('rw', this.db.messages, async () => {
       const last = await this.db.messages
         .where('[conversationId+seq]')
         .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
@@ -40,11 +62,20 @@ export class MessageStore<T> {
       await this.db.messages.bulkAdd(rows);
       return rows.map((row) => row.seq);
     });
+    const added = messages.map(({ id, value }, i) => ({
+      id,
+      conversationId,
+      seq: seqs[i]!,
+      value,
+    }));
+    this.tell({ type: 'added', messages: added });
+    return seqs;
   }
 
   /** Replaces a message's content (edits, delivery marks) without moving it. */
   async update(id: string, value: T): Promise<void> {
     await this.db.messages.update(id, { body: this.codec.seal('messages', id, value) });
+    this.tell({ type: 'updated', id, value });
   }
 
   async get(id: string): Promise<StoredMessage<T> | undefined> {
@@ -91,13 +122,29 @@ export class MessageStore<T> {
     return rows.map((row) => this.decode(row));
   }
 
+  /** Up to `limit` messages after `afterSeq`, oldest first: the page below a view opened mid-history. */
+  async after(
+    conversationId: string,
+    options: { afterSeq: number; limit: number },
+  ): Promise<StoredMessage<T>[]> {
+    const rows = await this.db.messages
+      .where('[conversationId+seq]')
+      .between([conversationId, options.afterSeq], [conversationId, Dexie.maxKey], false, true)
+      .limit(options.limit)
+      .toArray();
+    return rows.map((row) => this.decode(row));
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.messages.delete(id);
+    this.tell({ type: 'deleted', id });
   }
 
   /** Deletes a whole conversation's history; returns how many messages went. */
   async clear(conversationId: string): Promise<number> {
-    return this.range(conversationId, Dexie.minKey).delete();
+    const count = await this.range(conversationId, Dexie.minKey).delete();
+    this.tell({ type: 'cleared', conversationId });
+    return count;
   }
 
   private range(conversationId: string, fromSeq: number) {
