@@ -11,16 +11,15 @@
 // multiplying both the leak and the size. Building costs about a second per 50,000 messages once per
 // unlock (docs/performance.md), which the user does not wait for unless they search at once.
 //
-// MiniSearch holds the index: a maintained, dependency-free, typed library with a radix tree (prefix
-// queries by construction), per-document discard and replace for edits and deletes, and custom
-// tokenizing — the hand-written alternative would be the same radix tree with fewer tests.
-import MiniSearch from 'minisearch';
+// The terms live in term-index.ts (MiniSearch's radix tree, our postings); each message is a
+// document number, renumbered when edited, so the index only ever appends postings.
 import type { ChatMessage } from '../messaging/chat-message';
 import type { HistoryChange, MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
 import type { MessageRow, VeilDatabase } from '../store/veil-database';
 import { foldTerm, splitWords } from './search-terms';
 import { snippet, type SnippetPart } from './search-snippet';
+import { TermIndex } from './term-index';
 
 /** Where a hit was said: a 1:1 conversation with a contact, or a group. */
 export type HitConversation =
@@ -43,6 +42,7 @@ export interface SearchHit {
 
 /** What the index keeps of a message: enough to show and open a hit, no keys or attachment bytes. */
 interface Entry {
+  readonly rowId: string;
   readonly conversationId: string;
   readonly seq: number;
   readonly messageId: string;
@@ -62,6 +62,8 @@ export interface BuildReport {
 /** Rows decrypted per read while building: one IndexedDB request each, with a yield between. */
 const BUILD_CHUNK = 2000;
 const DEFAULT_LIMIT = 50;
+/** Postings of removed and edited messages dropped once there are this many, and more than live. */
+const COMPACT_AFTER = 5000;
 
 export interface MessageSearchDeps {
   readonly db: VeilDatabase;
@@ -73,8 +75,11 @@ export interface MessageSearchDeps {
 }
 
 export class MessageSearch {
-  private readonly index = newIndex();
-  private readonly entries = new Map<string, Entry>();
+  private readonly index = new TermIndex();
+  /** Document number → entry; undefined once removed (or replaced by an edit). */
+  private docs: (Entry | undefined)[] = [];
+  private readonly byRow = new Map<string, number>();
+  private removed = 0;
   private building: Promise<BuildReport> | null = null;
   /** Changes seen while building, applied after it (each is idempotent over what the build read). */
   private pending: HistoryChange<ChatMessage>[] | null = null;
@@ -98,24 +103,22 @@ export class MessageSearch {
    */
   async search(query: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
     await this.ready();
-    if (splitWords(query).length === 0) return [];
-    const results = this.index.search(query, { prefix: true, combineWith: 'AND' });
-    const found: { rowId: string; entry: Entry; terms: string[] }[] = [];
-    for (const result of results) {
-      const rowId = result.id as string;
-      const entry = this.entries.get(rowId);
-      if (entry !== undefined) found.push({ rowId, entry, terms: result.terms });
-    }
-    found.sort((a, b) => b.entry.storedAt - a.entry.storedAt || b.entry.seq - a.entry.seq);
-    return found.slice(0, options.limit ?? DEFAULT_LIMIT).map(({ rowId, entry, terms }) => ({
-      rowId,
+    const docs = this.docs;
+    const found = this.index
+      .match(query, (doc) => docs[doc] !== undefined, docs.length)
+      .map((doc) => docs[doc]!);
+    found.sort((a, b) => b.storedAt - a.storedAt || b.seq - a.seq);
+    const words = [...new Set(splitWords(query).map(foldTerm))];
+    const isMatch = (term: string): boolean => words.some((word) => term.startsWith(word));
+    return found.slice(0, options.limit ?? DEFAULT_LIMIT).map((entry) => ({
+      rowId: entry.rowId,
       conversationId: entry.conversationId,
       seq: entry.seq,
       messageId: entry.messageId,
       conversation: entry.conversation,
       author: entry.author,
       sentAt: entry.sentAt,
-      snippet: snippet(entry.text, new Set(terms)),
+      snippet: snippet(entry.text, isMatch),
     }));
   }
 
@@ -144,15 +147,16 @@ export class MessageSearch {
 
   /** How many messages the index holds (0 before it is built). */
   get size(): number {
-    return this.entries.size;
+    return this.byRow.size;
   }
 
   /** Stops following the history and forgets the index (the vault is locking). */
   close(): void {
     this.stop();
     this.pending = [];
-    this.index.removeAll();
-    this.entries.clear();
+    this.index.clear();
+    this.docs = [];
+    this.byRow.clear();
   }
 
   private async build(): Promise<BuildReport> {
@@ -177,7 +181,7 @@ export class MessageSearch {
       this.pending = null;
       for (const change of pending) this.apply(change);
     }
-    return { messages, indexed: this.entries.size, ms: this.now() - started };
+    return { messages, indexed: this.byRow.size, ms: this.now() - started };
   }
 
   /** The next BUILD_CHUNK rows in primary-key order after `after` (from the start when null). */
@@ -199,7 +203,8 @@ export class MessageSearch {
         for (const message of change.messages) this.put(message);
         return;
       case 'updated': {
-        const entry = this.entries.get(change.id);
+        const doc = this.byRow.get(change.id);
+        const entry = doc === undefined ? undefined : this.docs[doc];
         if (entry !== undefined) {
           this.put({
             id: change.id,
@@ -217,8 +222,8 @@ export class MessageSearch {
         this.remove(change.id);
         return;
       case 'cleared':
-        for (const [rowId, entry] of this.entries) {
-          if (entry.conversationId === change.conversationId) this.remove(rowId);
+        for (const entry of this.docs) {
+          if (entry?.conversationId === change.conversationId) this.remove(entry.rowId);
         }
         return;
     }
@@ -230,7 +235,9 @@ export class MessageSearch {
     const text = searchableText(row.value);
     if (text === null) return;
     const message = row.value;
-    this.entries.set(row.id, {
+    const doc = this.docs.length;
+    this.docs.push({
+      rowId: row.id,
       conversationId: row.conversationId,
       seq: row.seq,
       messageId: message.id,
@@ -243,13 +250,20 @@ export class MessageSearch {
       storedAt: message.storedAt,
       text,
     });
-    this.index.add({ id: row.id, text });
+    this.byRow.set(row.id, doc);
+    this.index.add(doc, text);
   }
 
   private remove(rowId: string): void {
-    if (!this.entries.delete(rowId)) return;
-    // discard, not remove: it needs only the id, and MiniSearch vacuums the tree in the background.
-    this.index.discard(rowId);
+    const doc = this.byRow.get(rowId);
+    if (doc === undefined) return;
+    this.byRow.delete(rowId);
+    this.docs[doc] = undefined;
+    // Its postings stay until enough have gone to be worth a walk over the whole tree.
+    if (++this.removed >= COMPACT_AFTER && this.removed > this.byRow.size) {
+      this.index.compact((n) => this.docs[n] !== undefined);
+      this.removed = 0;
+    }
   }
 }
 
@@ -260,12 +274,4 @@ function searchableText(message: ChatMessage): string | null {
     .filter((s) => s !== '')
     .join('\n');
   return text.trim() === '' ? null : text;
-}
-
-function newIndex(): MiniSearch<{ id: string; text: string }> {
-  return new MiniSearch<{ id: string; text: string }>({
-    fields: ['text'],
-    tokenize: splitWords,
-    processTerm: foldTerm,
-  });
 }

@@ -12,12 +12,12 @@ export interface SnippetPart {
 const CONTEXT = 40;
 
 /**
- * `text` cut to about 2 × CONTEXT characters around its first word whose folded form is one of
- * `terms` (the index's matched terms, so a prefix query marks the whole word it matched).
+ * `text` cut to about 2 × CONTEXT characters around its first word that `matches` (given the
+ * word's folded form; a prefix query marks the whole word it matched).
  */
-export function snippet(text: string, terms: ReadonlySet<string>): SnippetPart[] {
+export function snippet(text: string, isMatch: (term: string) => boolean): SnippetPart[] {
   const words = wordsWithOffsets(text);
-  const matches = words.filter((word) => terms.has(word.term));
+  const matches = words.filter((word) => isMatch(word.term));
   const first = matches[0];
   let from = 0;
   let to = text.length;
