@@ -3,6 +3,7 @@
 // loaded pages are decrypted and in the DOM, so a history of thousands costs what has been viewed.
 // Results are merged by sequence number, so a refresh and an older page racing each other agree.
 import type { ChatMessage, StoredMessage } from '@veil/client';
+import { searchActions } from '$lib/components/search/search-actions';
 import { HISTORY_PAGE, veil } from '$lib/veil/veil-app.svelte';
 
 /** How much of the loaded tail a refresh re-reads: new messages and moving marks land there. */
@@ -14,6 +15,8 @@ export class ConversationHistory {
   messages = $state.raw<readonly Row[]>([]);
   /** False once the first message of the conversation is loaded. */
   hasOlder = $state(true);
+  /** True while opened on a search hit with newer messages not loaded yet (see jumpTo). */
+  hasNewer = $state(false);
   loadingOlder = $state(false);
   /** The first page has been read (a view scrolls to the bottom once, then follows the user). */
   loaded = $state(false);
@@ -31,6 +34,14 @@ export class ConversationHistory {
       return;
     }
     const from = current[Math.max(0, current.length - REFRESH_WINDOW)]!.seq;
+    if (this.hasNewer) {
+      // Opened mid-history: re-read the loaded window only, not everything up to the newest.
+      const window = await searchActions.newer(this.peer, from - 1);
+      const last = current[current.length - 1]!.seq;
+      const kept = window.filter((m) => m.seq <= last);
+      this.messages = [...this.messages.filter((m) => m.seq < from), ...kept];
+      return;
+    }
     const tail = await veil.historySince(this.peer, from);
     // A disappearing message above the re-read tail is deleted from the store but still loaded here.
     const now = Date.now();
@@ -55,6 +66,36 @@ export class ConversationHistory {
     } finally {
       this.loadingOlder = false;
     }
+  }
+
+  /**
+   * Opens the conversation on message `seq` (a search hit), however far back: the page ending with
+   * it and the page after it; older and newer pages load as the user scrolls either way.
+   */
+  async jumpTo(seq: number): Promise<void> {
+    const { rows, hasOlder, hasNewer } = await searchActions.around(this.peer, seq);
+    this.messages = rows;
+    this.hasOlder = hasOlder;
+    this.hasNewer = hasNewer;
+    this.loaded = true;
+  }
+
+  /** Appends the page after the newest loaded message (opened on a hit); false when none came. */
+  async loadNewer(): Promise<boolean> {
+    const newest = this.messages[this.messages.length - 1];
+    if (!this.hasNewer || newest === undefined) return false;
+    const page = await searchActions.newer(this.peer, newest.seq);
+    this.hasNewer = page.length === HISTORY_PAGE;
+    const last = this.messages[this.messages.length - 1]?.seq ?? 0;
+    this.messages = [...this.messages, ...page.filter((m) => m.seq > last)];
+    return page.length > 0;
+  }
+
+  /** Back to the newest page (after sending from a view opened mid-history). */
+  async reset(): Promise<void> {
+    this.messages = [];
+    this.hasNewer = false;
+    await this.refresh();
   }
 
   /** Drops a message the user deleted, wherever it is in the loaded range. */
