@@ -16,6 +16,7 @@ import { cryptoSection } from './sections/crypto';
 import { cryptoBrowserSection } from './sections/crypto-browser';
 import { groupSection } from './sections/group';
 import { relayStoreSection } from './sections/relay-store';
+import { searchSection } from './sections/search';
 import { sizeSection } from './sections/size';
 import { transportSection } from './sections/transport';
 
@@ -28,6 +29,7 @@ const sections: readonly Section[] = [
   relayStoreSection,
   transportSection,
   clientStoreSection,
+  searchSection,
   coldStartSection,
   attachmentsSection,
 ];
