@@ -142,7 +142,7 @@ describe('message search', () => {
     expect(texts(await search.search('idea'))).toEqual(['the new idea']);
 
     // A delete for everyone keeps the row with its text gone.
-    await history.update(first.id, { ...first.value, text: '' });
+    await history.update(first.id, { ...first.value, text: '', deleted: true, deletedAt: clock });
     expect(await search.search('idea')).toEqual([]);
 
     const gone = message('delete me for me', { peer: 'alice' });

@@ -269,7 +269,7 @@ export class MessageSearch {
 
 /** What of a message is searched (its text, an attachment's caption and file name), or null. */
 function searchableText(message: ChatMessage): string | null {
-  if (message.groupEvent !== undefined) return null;
+  if (message.groupEvent !== undefined || message.deleted === true) return null;
   const text = [message.text, message.attachment?.fileName ?? '']
     .filter((s) => s !== '')
     .join('\n');

@@ -1,6 +1,7 @@
 // Search and unread totals on complete devices chatting through a real relay on 127.0.0.1: what
-// arrives (1:1 and in a group) is found without any rebuild, "delete for me" removes its hit, the
-// index goes with the key on lock and comes back after unlocking; the unread total leaves muted
+// arrives (1:1 and in a group) is found without any rebuild, "delete for me", the author's edits
+// and deletes for everyone change the hits, the index goes with the key on lock and comes back
+// after unlocking; the unread total leaves muted
 // contacts out and drops when a conversation is read.
 import { loadPrimitives, type Primitives } from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
@@ -65,6 +66,15 @@ describe('search and unread counts on a device', () => {
 
     await bob.messenger.deleteForMe('alice', hits[1]!.messageId);
     expect(shown(await bob.search.search('creme'))).toEqual(['More crème for the club']);
+
+    // The author's edit and delete for everyone reach bob's index through his history.
+    const draft = await alice.messenger.sendText('bob', 'draft wording');
+    await until(async () => (await bob.search.search('draft')).length === 1, 'draft found');
+    await alice.messenger.edit('bob', draft.id, 'final wording');
+    await until(async () => (await bob.search.search('final')).length === 1, 'edit found');
+    expect(await bob.search.search('draft')).toEqual([]);
+    await alice.messenger.deleteForEveryone('bob', draft.id);
+    await until(async () => (await bob.search.search('wording')).length === 0, 'delete applied');
 
     bob.vault.lock();
     expect(() => bob.search).toThrow(/locked/);
