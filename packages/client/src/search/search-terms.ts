@@ -27,7 +27,7 @@ export function foldTerm(word: string): string {
   return term;
 }
 
-/** The words of `text`, unfolded (MiniSearch folds each with `foldTerm`). */
+/** The words of `text`, unfolded (callers fold each with `foldTerm`). */
 export function splitWords(text: string): string[] {
   return text.split(WORD_BREAK).filter((word) => word !== '');
 }
