@@ -23,6 +23,9 @@ export default defineConfig(
       '**/.svelte-kit/**',
       'bench/results/**',
       'coverage/**',
+      // pnpm test:mutation (Stryker): sandboxes are copies of the sources, reports are generated.
+      '**/.stryker-tmp*/**',
+      'packages/protocol/reports/**',
     ],
   },
   js.configs.recommended,
