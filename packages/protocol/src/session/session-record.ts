@@ -58,6 +58,7 @@ export function encodeSessionRecord(record: SessionRecord): Uint8Array {
     fail('INVALID_ARGUMENT', 'encodeSessionRecord: too many archived sessions');
   }
   const states = recordSessions(record).map(encodeRatchetState);
+  // Stryker disable next-line ArithmeticOperator,ArrowFunction: a capacity hint; ByteWriter grows as needed
   const writer = new ByteWriter(states.reduce((sum, bytes) => sum + bytes.length + 4, 2))
     .u8(VERSION.sessionRecord)
     .u8(record.archived.length);
