@@ -30,8 +30,8 @@ export function pad(payload: Uint8Array, paddedLength: number): Uint8Array {
 }
 
 export function unpad(padded: Uint8Array): Uint8Array {
-  let end = padded.length - 1;
-  while (end >= 0 && padded[end] === 0) end--;
-  if (end < 0 || padded[end] !== 0x80) fail('MALFORMED', 'unpad: padding is invalid');
+  // The marker is the last non-zero byte; all zeros gives -1, where there is no byte (undefined).
+  const end = padded.findLastIndex((byte) => byte !== 0);
+  if (padded[end] !== 0x80) fail('MALFORMED', 'unpad: padding is invalid');
   return padded.subarray(0, end);
 }
