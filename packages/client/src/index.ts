@@ -49,6 +49,11 @@ export { GroupCipher } from './groups/group-cipher';
 export type { GroupChange } from './groups/group-cipher';
 export { GroupMessenger } from './groups/group-messenger';
 export type { GroupMessengerDeps, GroupSummary } from './groups/group-messenger';
+export { GroupInvites, JOIN_PATH, parseInviteLink, previewInvite } from './groups/invite-links';
+export type { InvitePreview } from './groups/invite-links';
+export type { JoinRequest } from './groups/invite-store';
+export { recipientReceipts } from './messaging/receipt-ledger';
+export type { RecipientReceipt } from './messaging/receipt-ledger';
 export { RelayHttp, RelayError } from './relay/relay-http';
 export { Attachments } from './attachments/attachments';
 export type { ConversationTarget, SendAttachment } from './attachments/attachments';
@@ -117,6 +122,7 @@ export type {
   GroupEvent,
   MessageReaction,
   MessageVersion,
+  MemberReceipt,
 } from './messaging/chat-message';
 export { AccountApi } from './relay/account-api';
 export type { StepUpProof } from './relay/account-api';

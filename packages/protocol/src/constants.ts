@@ -19,7 +19,9 @@ export const VERSION = {
   senderKeyDistribution: 1,
   groupMessage: 1,
   groupOperation: 1,
-  groupState: 1,
+  /** 2 adds the invite-link key; version 1 rows (no link) still read. */
+  groupState: 2,
+  groupInvite: 1,
   senderKeyState: 1,
   safetyNumber: 0,
   safetyNumberQr: 1,
@@ -49,6 +51,8 @@ export const LABEL = {
   senderKeySignature: utf8('Veil_SenderKeySignature_v1'),
   groupOperation: utf8('Veil_GroupOperation_v1'),
   groupStateHash: utf8('Veil_GroupStateHash_v1'),
+  groupInviteKey: utf8('Veil_GroupInviteKey_v1'),
+  groupJoinRequest: utf8('Veil_GroupJoinRequest_v1'),
   vaultPasswordWrap: utf8('Veil_VaultWrap_Password_v1'),
   vaultSecretWrap: utf8('Veil_VaultWrap_Secret_v1'),
   vaultRow: utf8('Veil_VaultRow_v1'),
@@ -82,6 +86,8 @@ export const LIMITS = {
   maxMessageBytes: 256 * 1024,
   /** Most members in one group. */
   maxGroupMembers: 1000,
+  /** Most admins an invite link names (whom a requester asks); more would only lengthen the URL. */
+  maxInviteAdmins: 8,
   /** Longest group name, in UTF-8 bytes. */
   maxGroupNameBytes: 256,
   /** Safety-number iterations (Signal: 5200). */

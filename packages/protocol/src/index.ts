@@ -79,3 +79,4 @@ export * from './group/sender-key-encoding';
 export * from './group/group-operation';
 export * from './group/group-state';
 export * from './group/group-state-encoding';
+export * from './group/group-invite';

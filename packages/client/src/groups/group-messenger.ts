@@ -7,18 +7,19 @@
 // Typing indicators and disappearing messages work as in 1:1 chats (messaging/typing.ts,
 // messaging/disappearing.ts), over the group channel; the calls into them are marked "privacy".
 import {
-  fromHex,
   decodeContent,
   decodeDeviceList,
   decodeGroupOperation,
   encodeContent,
   equalBytes,
+  fromHex,
   openFromMany,
   ProtocolError,
   sealForMany,
   toBase64Url,
   fromBase64Url,
   verifyDeviceCertificate,
+  type Ed25519PublicKey,
   type AccountPublic,
   type Content,
   type GroupState,
@@ -51,7 +52,8 @@ import type { MessageStore } from '../store/message-store';
 import type { VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
 import { GroupCipher, type GroupChange } from './group-cipher';
-import { GROUP_LOG_PREFIX, GroupLog } from './group-log';
+import { GroupLog } from './group-log';
+import { GroupInvites } from './invite-links';
 
 export interface GroupMessengerDeps {
   readonly p: Primitives;
@@ -83,6 +85,12 @@ export interface GroupSummary {
 
 type ChangeBody = Parameters<GroupCipher['propose']>[1];
 
+/** What a group sends over the pairwise sessions (messageId and sentAt are added when sent). */
+type PairwiseBody =
+  | { type: 'groupOperation'; operation: Uint8Array }
+  | { type: 'senderKeyDistribution'; distribution: Uint8Array }
+  | { type: 'receipt'; kind: 'delivered' | 'read'; targets: Uint8Array[] };
+
 /** The relay takes at most this many recipient devices per body; larger fan-outs are split. */
 const RECIPIENTS_PER_ENVELOPE = 1000;
 
@@ -95,6 +103,8 @@ export class GroupMessenger implements GroupHooks {
   private readonly now: () => number;
   private readonly actions: ActionApplier;
   private readonly order = new KeyedQueue();
+  /** Invite links and the join requests they bring (invite-links.ts). */
+  readonly invites: GroupInvites;
 
   constructor(private readonly deps: GroupMessengerDeps) {
     this.log = new GroupLog(deps.db, deps.vault);
@@ -106,6 +116,7 @@ export class GroupMessenger implements GroupHooks {
       emit: (event) => this.emit(event),
       now: this.now,
     });
+    this.invites = new GroupInvites({ ...deps, groups: this, now: this.now });
   }
 
   /** Made on first use: a new device has no keys yet when its messenger is made. */
@@ -148,7 +159,8 @@ export class GroupMessenger implements GroupHooks {
   /** Every group this device knows (including ones we left: their history stays readable). */
   async list(): Promise<GroupSummary[]> {
     const rows = await this.deps.db.groups.toArray();
-    const ids = rows.map((r) => r.id).filter((id) => !id.startsWith(GROUP_LOG_PREFIX));
+    // Group ids are base64url; the log and invite rows beside them have a `prefix:` id.
+    const ids = rows.map((r) => r.id).filter((id) => !id.includes(':'));
     const summaries: GroupSummary[] = [];
     for (const groupId of ids) {
       const state = await this.state(groupId);
@@ -161,16 +173,44 @@ export class GroupMessenger implements GroupHooks {
     return summaries.sort((a, b) => b.lastActivity - a.lastActivity);
   }
 
-  /** Marks every incoming row of the group seen and clears its unread count. */
+  /**
+   * Marks every incoming row of the group seen, clears its unread count, and tells each author
+   * (only them, pairwise: receipt-ledger.ts says why) which of their messages were read.
+   */
   async markSeen(groupId: string): Promise<void> {
     const conversationId = this.conversationId(groupId);
     const page = await this.deps.history.page(conversationId, { limit: 200 });
+    const read = new Map<string, Uint8Array[]>();
     for (const row of page) {
       if (row.value.direction === 'in' && !row.value.seen) {
         await this.deps.history.update(row.id, { ...row.value, seen: true });
+        if (row.value.groupEvent === undefined) {
+          const ids = read.get(row.value.peer) ?? [];
+          read.set(row.value.peer, [...ids, fromHex(row.value.id)]);
+        }
       }
     }
     await this.deps.conversations.addUnread(conversationId, Number.NEGATIVE_INFINITY);
+    for (const [author, targets] of read) await this.sendReceipt(groupId, author, 'read', targets);
+  }
+
+  /** Our current fellow members: whose receipts count for our messages in the group. */
+  async groupRecipients(groupId: string): Promise<readonly string[] | undefined> {
+    const state = await this.state(groupId);
+    if (state === undefined) return undefined;
+    const self = await this.self();
+    return state.members.map((m) => m.accountId).filter((id) => id !== self);
+  }
+
+  private async sendReceipt(
+    groupId: string,
+    author: string,
+    kind: 'delivered' | 'read',
+    targets: Uint8Array[],
+  ): Promise<void> {
+    const member = (await this.state(groupId))?.members.find((m) => m.accountId === author);
+    if (member === undefined) return; // they left: nobody to tell
+    await this.pairwise(member, { type: 'receipt', kind, targets });
   }
 
   /** Removes one group message from this device's history ("delete for me"); others keep theirs. */
@@ -207,6 +247,11 @@ export class GroupMessenger implements GroupHooks {
 
   promote(groupId: string, accountId: string): Promise<void> {
     return this.propose(groupId, { type: 'promote', accountId });
+  }
+
+  /** Sets (or with null, revokes) the group's invite-link key: invite-links.ts. */
+  setInviteKey(groupId: string, inviteKey: Ed25519PublicKey | null): Promise<void> {
+    return this.propose(groupId, { type: 'link', inviteKey });
   }
 
   rename(groupId: string, name: string): Promise<void> {
@@ -312,12 +357,7 @@ export class GroupMessenger implements GroupHooks {
     if (only === null) await this.deps.sendPairwise(self, this.content(content));
   }
 
-  private async pairwise(
-    member: AccountPublic,
-    body:
-      | { type: 'groupOperation'; operation: Uint8Array }
-      | { type: 'senderKeyDistribution'; distribution: Uint8Array },
-  ): Promise<void> {
+  private async pairwise(member: AccountPublic, body: PairwiseBody): Promise<void> {
     try {
       await this.ensureContact(member);
       await this.deps.sendPairwise(member.accountId, this.content(body));
@@ -328,19 +368,16 @@ export class GroupMessenger implements GroupHooks {
     }
   }
 
-  private content(
-    body:
-      | { type: 'groupOperation'; operation: Uint8Array }
-      | { type: 'senderKeyDistribution'; distribution: Uint8Array },
-  ): Content {
+  private content(body: PairwiseBody): Content {
     return { ...body, messageId: this.deps.p.randomBytes(16), sentAt: this.now() };
   }
 
   /**
-   * A member who is not yet a contact (another member added them): pinned from the directory, but
-   * only under the account key the group's signed state records for them.
+   * A member who is not yet a contact (another member added them), or one pinned from a message
+   * without a device list yet (a join request): pinned from the directory, but only under the
+   * account key the group's signed state (or an invite link) records for them.
    */
-  private async ensureContact(member: AccountPublic): Promise<void> {
+  async ensureContact(member: AccountPublic): Promise<void> {
     const contact = await this.deps.contacts.get(member.accountId);
     if (contact !== undefined) {
       if (!equalBytes(contact.accountKey, member.accountKey))
@@ -348,12 +385,12 @@ export class GroupMessenger implements GroupHooks {
           'UNTRUSTED_IDENTITY',
           'GroupMessenger: member key differs from pinned',
         );
-      return;
+      if (contact.deviceList !== null) return;
     }
     const entry = await this.deps.api.directory(member.accountId);
     if (!equalBytes(entry.accountKey, member.accountKey))
       throw new ProtocolError('UNTRUSTED_IDENTITY', 'GroupMessenger: directory key differs');
-    await this.deps.contacts.observe(entry.username, entry.accountKey);
+    if (contact === undefined) await this.deps.contacts.observe(entry.username, entry.accountKey);
     await this.deps.contacts.acceptDeviceList(entry.username, entry.deviceList);
   }
 
@@ -396,6 +433,7 @@ export class GroupMessenger implements GroupHooks {
         await this.applyOperation(sender, content.operation);
         await this.retryEarlyKeys();
       }
+      if (content.type === 'joinRequest') await this.invites.onRequest(sender, content);
       if (content.type === 'senderKeyDistribution') {
         try {
           await (await this.cipher()).acceptDistribution(sender, content.distribution);
@@ -701,6 +739,7 @@ export class GroupMessenger implements GroupHooks {
     const outcome = await this.actions.storeReceived(message, scope);
     if (outcome === 'stored' && !fromUs) {
       await this.deps.conversations.addUnread(this.conversationId(groupId), 1);
+      await this.sendReceipt(groupId, certificate.accountId, 'delivered', [content.messageId]);
     }
     if (outcome !== 'held') await this.trackExpiry(message);
   }

@@ -42,6 +42,14 @@ export interface ChatMessage {
   readonly expiresAt?: number;
   /** A timeline row saying the conversation's disappearing timer changed (0 = turned off). */
   readonly timerChange?: { readonly seconds: number };
+  /** Our own messages: when each recipient's receipts reached this device (receipt-ledger.ts). */
+  readonly receipts?: Readonly<Record<string, MemberReceipt>>;
+}
+
+/** One recipient's receipts for one of our messages, in this device's clock (ms). */
+export interface MemberReceipt {
+  readonly deliveredAt?: number;
+  readonly readAt?: number;
 }
 
 export interface MessageReaction {
@@ -57,7 +65,7 @@ export interface MessageVersion {
 
 /** A change to a group as its timeline shows it; `name` is the new name of a rename. */
 export interface GroupEvent {
-  readonly type: 'create' | 'add' | 'remove' | 'promote' | 'rename' | 'leave';
+  readonly type: 'create' | 'add' | 'remove' | 'promote' | 'rename' | 'leave' | 'link';
   readonly actor: string;
   readonly target: string | null;
   readonly name?: string;

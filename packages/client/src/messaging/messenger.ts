@@ -45,6 +45,7 @@ import {
   type ActionScope,
 } from './message-actions';
 import type { Outbox, OutboxEvent } from './outbox';
+import { ReceiptLedger } from './receipt-ledger';
 import type { DeviceAddress } from './session-store';
 import { directConversation, type Typing } from './typing';
 
@@ -55,6 +56,8 @@ import { directConversation, type Typing } from './typing';
 export interface GroupHooks {
   onPairwise(sender: DeviceAddress, content: Content): Promise<void>;
   onEnvelope(body: Uint8Array, keyRecord: Uint8Array): Promise<void>;
+  /** A group's current members other than us (whose receipts for our group messages count). */
+  groupRecipients(groupId: string): Promise<readonly string[] | undefined>;
 }
 
 export type MessengerEvent =
@@ -123,6 +126,7 @@ const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
 export class Messenger {
   private readonly now: () => number;
   private readonly actions: ActionApplier;
+  private readonly receipts: ReceiptLedger;
 
   constructor(private readonly deps: MessengerDeps) {
     this.now = deps.now ?? Date.now;
@@ -131,6 +135,13 @@ export class Messenger {
       conversations: deps.conversations,
       codec: deps.codec,
       emit: (event) => this.emit(event),
+      now: this.now,
+    });
+    this.receipts = new ReceiptLedger({
+      history: deps.history,
+      rowId: (id) => this.rowId(id),
+      groupRecipients: async (groupId) => deps.groups?.groupRecipients(groupId),
+      onUpdated: (message) => this.emit({ type: 'updated', message }),
       now: this.now,
     });
   }
@@ -520,12 +531,11 @@ export class Messenger {
       case 'receipt':
         // privacy: with read receipts off we show no one's (sharing is reciprocal).
         if (content.kind === 'read' && !(await this.readReceipts())) return;
-        for (const target of content.targets) {
-          await this.mark(messageIdHex(target), content.kind, peer);
-        }
+        await this.receipts.apply(peer, content.kind, content.targets);
         return;
       case 'groupOperation':
       case 'senderKeyDistribution':
+      case 'joinRequest':
         if (!opened.identityChanged) await this.deps.groups?.onPairwise(opened.sender, content);
         return;
       case 'reaction':
@@ -624,11 +634,10 @@ export class Messenger {
     }
   }
 
-  private async mark(id: string, mark: DeliveryMark, from?: string): Promise<void> {
+  /** The outbox's verdict on one of our messages (receipts go through the ReceiptLedger). */
+  private async mark(id: string, mark: DeliveryMark): Promise<void> {
     const row = await this.deps.history.get(this.rowId(id));
-    // A receipt only counts from the peer the message went to, and only for our own messages.
     if (row === undefined || row.value.direction !== 'out') return;
-    if (from !== undefined && row.value.peer !== from) return;
     const next = advanceMark(row.value.mark, mark);
     if (next === row.value.mark) return;
     const message = { ...row.value, mark: next };

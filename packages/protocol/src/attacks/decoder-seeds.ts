@@ -12,7 +12,8 @@ import { encodeContent } from '../content/content-record';
 import { encodeEnvelopePayload } from '../envelope/envelope-payload';
 import { sealForMany } from '../envelope/multi-sealed-envelope';
 import { sealEnvelope } from '../envelope/sealed-envelope';
-import { createGroup } from '../group/group-state';
+import { encodeInviteLink, inviteKeyPair } from '../group/group-invite';
+import { createGroup, proposeGroupOperation } from '../group/group-state';
 import { createOwnSenderKey, groupEncrypt, type SenderKeyState } from '../group/sender-key';
 import {
   acceptSenderKeyDistribution,
@@ -42,6 +43,7 @@ export interface DecoderSeeds {
   aliceState: RatchetState;
   contents: Uint8Array[];
   groupOperations: Uint8Array[];
+  inviteLinks: Uint8Array[];
   senderKeyMessages: Uint8Array[];
   senderKeyReceiver: SenderKeyState;
   senderKeyDistributions: Uint8Array[];
@@ -111,6 +113,13 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
   const contents = [
     encodeContent({ type: 'text', messageId, sentAt: 1, text: 'hello 👋', replyTo: messageId }),
     encodeContent({ type: 'typing', messageId, sentAt: 2, typing: true }),
+    encodeContent({
+      type: 'joinRequest',
+      messageId,
+      sentAt: 5,
+      groupId: messageId,
+      proof: new Uint8Array(64).fill(2),
+    }),
     encodeContent({
       type: 'reaction',
       messageId,
@@ -206,7 +215,22 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
     ratchetMessages,
     aliceState,
     contents,
-    groupOperations: [group.operation],
+    groupOperations: [
+      group.operation,
+      proposeGroupOperation(p, {
+        state: group.state,
+        signer: alice.account,
+        body: { type: 'link', inviteKey: inviteKeyPair(p, new Uint8Array(32).fill(1)).publicKey },
+      }),
+    ],
+    inviteLinks: [
+      encodeInviteLink({
+        groupId: group.state.groupId,
+        secret: new Uint8Array(32).fill(1),
+        name: 'Climbing',
+        admins: [bob.pub],
+      }),
+    ],
     senderKeyMessages,
     senderKeyReceiver,
     senderKeyDistributions: [distribution],

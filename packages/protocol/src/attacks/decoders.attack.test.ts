@@ -10,6 +10,7 @@ import { decodePrekeyBundle } from '../identity/prekey-bundle';
 import { decodeAttachmentPointer } from '../attachment/attachment-pointer';
 import { decodeContent } from '../content/content-record';
 import { decodeEnvelopePayload } from '../envelope/envelope-payload';
+import { decodeInviteLink } from '../group/group-invite';
 import { decodeGroupOperation } from '../group/group-operation';
 import { acceptSenderKeyDistribution } from '../group/sender-key-encoding';
 import { decodeSessionStart } from '../session/session-start';
@@ -32,6 +33,10 @@ describe('suite 2: protocol parsers under hostile input', { timeout: 3_600_000 }
 
   test('group operation', () => {
     suite.fuzz('group operation', suite.seeds.groupOperations, decodeGroupOperation);
+  });
+
+  test('group invite link', () => {
+    suite.fuzz('group invite link', suite.seeds.inviteLinks, decodeInviteLink);
   });
 
   test('sender-key distribution', () => {

@@ -19,6 +19,7 @@
 //                    [| u32 len + image bytes, only when the format is not 0]
 //   syncSent (12):   u16 len + peer account id | u32 len + the encoded content sent to that peer
 //                    (a "sent transcript" for the sender's own other devices; it never nests)
+//   joinRequest (13): 16 groupId | 64 proof (group-invite.ts: a request to join through a link)
 // Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages. A display
 // name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
 // with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
@@ -32,6 +33,8 @@ import { ByteReader } from '../encoding/byte-reader';
 import { ByteWriter } from '../encoding/byte-writer';
 import { fromUtf8, utf8 } from '../encoding/bytes';
 import { fail } from '../errors';
+import { GROUP_ID_BYTES } from '../group/group-types';
+import { SIZES } from '../primitives/sizes';
 
 export const MESSAGE_ID_BYTES = 16;
 export const CONTENT_LIMITS = {
@@ -106,6 +109,13 @@ export type Content =
       readonly peer: string;
       /** The encoded content as the peer received it (never a syncSent itself). */
       readonly content: Uint8Array;
+    })
+  | (Base & {
+      readonly type: 'joinRequest';
+      /** The group asked for; the requester is whoever the pairwise session says sent it. */
+      readonly groupId: Uint8Array;
+      /** group-invite.ts joinRequestProof: knowledge of the link's secret, bound to the requester. */
+      readonly proof: Uint8Array;
     });
 
 export type ContentType = Content['type'];
@@ -123,6 +133,7 @@ const TYPE_CODES = {
   senderKeyDistribution: 10,
   profile: 11,
   syncSent: 12,
+  joinRequest: 13,
 } as const satisfies Record<ContentType, number>;
 
 /** 0 is "no avatar". */
@@ -327,6 +338,9 @@ export function encodeContent(content: Content): Uint8Array {
     case 'syncSent':
       writeSyncSent(writer, content, context);
       break;
+    case 'joinRequest':
+      writer.fixed(content.groupId, GROUP_ID_BYTES).fixed(content.proof, SIZES.signature);
+      break;
   }
   return writer.finish();
 }
@@ -407,6 +421,14 @@ export function decodeContent(bytes: Uint8Array): Content {
       break;
     case 'syncSent':
       content = { ...base, type, ...readSyncSent(reader) };
+      break;
+    case 'joinRequest':
+      content = {
+        ...base,
+        type,
+        groupId: reader.fixed(GROUP_ID_BYTES),
+        proof: reader.fixed(SIZES.signature),
+      };
       break;
   }
   reader.end();

@@ -10,6 +10,7 @@
 //          remove (3), promote (4): u16 len + accountId
 //          rename (5):  u16 len + name
 //          leave (6):   (nothing)
+//          link (7):    u8 hasKey | [32 invite public key]  (set, reset or revoke the invite link)
 // signature = Ed25519(signer's account key, LABEL.groupOperation || every byte before the signature)
 // hash      = BLAKE2b-256(LABEL.groupStateHash || the whole encoded operation)
 
@@ -29,7 +30,9 @@ export type GroupOperationBody =
   | { readonly type: 'remove'; readonly accountId: string }
   | { readonly type: 'promote'; readonly accountId: string }
   | { readonly type: 'rename'; readonly name: string }
-  | { readonly type: 'leave' };
+  | { readonly type: 'leave' }
+  /** The invite link's public key (group-invite.ts), or null: the link is revoked. */
+  | { readonly type: 'link'; readonly inviteKey: Ed25519PublicKey | null };
 
 export interface GroupOperation {
   readonly groupId: Uint8Array;
@@ -40,7 +43,15 @@ export interface GroupOperation {
   readonly signature: Uint8Array;
 }
 
-const TYPE_CODES = { create: 1, add: 2, remove: 3, promote: 4, rename: 5, leave: 6 } as const;
+const TYPE_CODES = {
+  create: 1,
+  add: 2,
+  remove: 3,
+  promote: 4,
+  rename: 5,
+  leave: 6,
+  link: 7,
+} as const;
 const TYPE_BY_CODE = new Map(
   Object.entries(TYPE_CODES).map(([type, code]) => [code, type as GroupOperationBody['type']]),
 );
@@ -71,6 +82,10 @@ function encodeUnsigned(op: Omit<GroupOperation, 'signature'>): Uint8Array {
       writer.string(body.name);
       break;
     case 'leave':
+      break;
+    case 'link':
+      if (body.inviteKey === null) writer.u8(0);
+      else writer.u8(1).fixed(body.inviteKey, SIZES.ed25519PublicKey);
       break;
   }
   return writer.finish();
@@ -124,6 +139,14 @@ export function decodeGroupOperation(bytes: Uint8Array): GroupOperation {
     case 'leave':
       body = { type };
       break;
+    case 'link': {
+      const hasKey = reader.u8();
+      if (hasKey > 1) fail('MALFORMED', 'decodeGroupOperation: a flag must be 0 or 1');
+      const inviteKey =
+        hasKey === 1 ? (reader.fixed(SIZES.ed25519PublicKey) as Ed25519PublicKey) : null;
+      body = { type, inviteKey };
+      break;
+    }
   }
   const signature = reader.fixed(SIZES.signature);
   reader.end();

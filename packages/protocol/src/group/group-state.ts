@@ -7,6 +7,7 @@ import { equalBytes, utf8 } from '../encoding/bytes';
 import { fail } from '../errors';
 import type { AccountIdentity, AccountPublic } from '../identity/account-identity';
 import type { Primitives } from '../primitives/primitives';
+import type { Ed25519PublicKey } from '../types';
 import {
   decodeGroupOperation,
   groupOperationHash,
@@ -27,6 +28,12 @@ export interface GroupState {
   /** The epoch of the last removal or departure (or creation): sender keys older than it are refused. */
   readonly keyEpoch: number;
   readonly lastOperationHash: Uint8Array;
+  /**
+   * The current invite link's public key (group-invite.ts), null when there is none: a join
+   * request counts only with a proof under this key, so resetting or revoking the link (a `link`
+   * operation) voids every earlier link at once, on every member's device.
+   */
+  readonly inviteKey: Ed25519PublicKey | null;
 }
 
 /** What an applied operation did, for the timeline ("alice added bob"). */
@@ -71,7 +78,7 @@ export function createGroup(
   return { operation, ...applyGroupOperation(p, { state: null, operation, creator }) };
 }
 
-/** Builds and signs the next operation on `state` (add, remove, promote, rename, leave). */
+/** Builds and signs the next operation on `state` (add, remove, promote, rename, leave, link). */
 export function proposeGroupOperation(
   p: Primitives,
   options: {
@@ -134,6 +141,7 @@ export function applyGroupOperation(
         epoch: 1,
         keyEpoch: 1,
         lastOperationHash: groupOperationHash(p, options.operation),
+        inviteKey: null,
       },
       effect: { type: 'create', actor: creator.accountId, target: null },
     };
@@ -209,5 +217,10 @@ export function applyGroupOperation(
         effect: { type: 'leave', actor: op.signer, target: null },
       };
     }
+    case 'link':
+      return {
+        state: { ...next, inviteKey: body.inviteKey },
+        effect: { type: 'link', actor: op.signer, target: null },
+      };
   }
 }

@@ -19,5 +19,7 @@ export function groupEventText(event: GroupEvent, self: string): string {
       return `${who(event.actor)} renamed the group to “${event.name ?? ''}”`;
     case 'leave':
       return `${who(event.actor)} left`;
+    case 'link':
+      return `${who(event.actor)} changed the invite link`;
   }
 }

@@ -1,0 +1,232 @@
+// Joining a group through an invite link (docs/protocol.md §6, "Invite links"). An admin makes a
+// link: a fresh secret whose public key the group records with a signed `link` operation, and a URL
+// `<origin>/join#<payload>` whose fragment carries the secret, the group's name and its admins (the
+// fragment never reaches the relay). Whoever opens it asks those admins, over pairwise sessions, to
+// be added, proving the secret with a signature bound to their own account; an admin's device keeps
+// the request while it verifies against the group's current link, and approving it is the ordinary
+// signed `add`. A reset or revoked link turns every request made with it away, on every admin.
+import {
+  decodeInviteLink,
+  encodeInviteLink,
+  equalBytes,
+  fromBase64Url,
+  inviteKeyPair,
+  joinRequestProof,
+  LIMITS,
+  ProtocolError,
+  toBase64Url,
+  verifyJoinRequest,
+  type Content,
+  type GroupState,
+  type InviteLink,
+  type Primitives,
+} from '@veil/protocol';
+import type { ContactBook } from '../contacts/contact-book';
+import type { KeyStore } from '../keys/key-store';
+import type { MessengerEvent } from '../messaging/messenger';
+import type { DeviceAddress } from '../messaging/session-store';
+import type { VeilDatabase } from '../store/veil-database';
+import type { VaultLock } from '../vault/vault-lock';
+import type { GroupMessenger } from './group-messenger';
+import { InviteStore, type JoinRequest } from './invite-store';
+
+export interface GroupInvitesDeps {
+  readonly p: Primitives;
+  readonly db: VeilDatabase;
+  readonly vault: VaultLock;
+  readonly keys: KeyStore;
+  readonly contacts: ContactBook;
+  readonly groups: GroupMessenger;
+  readonly sendPairwise: (peer: string, content: Content) => Promise<void>;
+  readonly onEvent?: (event: MessengerEvent) => void;
+  readonly now: () => number;
+}
+
+/** What the join page shows before asking: the link's group and whom it asks. */
+export interface InvitePreview {
+  readonly groupId: string;
+  readonly name: string;
+  readonly admins: readonly string[];
+}
+
+/** The path the PWA serves the join page on; everything secret follows it in the fragment. */
+export const JOIN_PATH = '/join';
+
+export class GroupInvites {
+  private readonly store: InviteStore;
+
+  constructor(private readonly deps: GroupInvitesDeps) {
+    this.store = new InviteStore(deps.db, deps.vault);
+  }
+
+  // — the admin's side
+
+  /**
+   * Makes a new link for the group and returns its URL under `origin`. Any earlier link stops
+   * working: the group now records the new one's key, so requests made with the old one fail.
+   */
+  async createLink(groupId: string, origin: string): Promise<string> {
+    const state = await this.adminState(groupId, 'GroupInvites.createLink');
+    const secret = this.deps.p.randomBytes(32);
+    await this.deps.groups.setInviteKey(groupId, inviteKeyPair(this.deps.p, secret).publicKey);
+    await this.store.setSecret(groupId, secret);
+    return this.url(state, secret, origin);
+  }
+
+  /**
+   * The group's current link as made on this device, or null: none, revoked, reset elsewhere, or
+   * made by another admin (only the secret's public key is shared with the group).
+   */
+  async link(groupId: string, origin: string): Promise<string | null> {
+    const state = await this.deps.groups.state(groupId);
+    const secret = await this.store.secret(groupId);
+    if (state?.inviteKey == null || secret === undefined) return null;
+    if (!equalBytes(inviteKeyPair(this.deps.p, secret).publicKey, state.inviteKey)) return null;
+    return this.url(state, secret, origin);
+  }
+
+  /** The URL for `secret`, naming the group's current name and admins (this device's first). */
+  private async url(state: GroupState, secret: Uint8Array, origin: string): Promise<string> {
+    const self = await this.self();
+    const admins = state.members
+      .filter((m) => state.admins.includes(m.accountId))
+      .sort((a, b) => Number(b.accountId === self) - Number(a.accountId === self))
+      .slice(0, LIMITS.maxInviteAdmins);
+    const payload = encodeInviteLink({ groupId: state.groupId, secret, name: state.name, admins });
+    return `${origin}${JOIN_PATH}#${toBase64Url(payload)}`;
+  }
+
+  /** Revokes the group's link (whoever made it): every request made with it is refused. */
+  async revokeLink(groupId: string): Promise<void> {
+    await this.adminState(groupId, 'GroupInvites.revokeLink');
+    await this.deps.groups.setInviteKey(groupId, null);
+    await this.store.setSecret(groupId, null);
+  }
+
+  /** Requests waiting for an answer that still hold: not yet members, made with the current link. */
+  async pending(groupId: string): Promise<JoinRequest[]> {
+    const state = await this.deps.groups.state(groupId);
+    if (state === undefined) return [];
+    return (await this.store.requests(groupId)).filter((request) => this.holds(state, request));
+  }
+
+  /** Adds the requester with the ordinary signed `add` (refused if the request no longer holds). */
+  async approve(groupId: string, accountId: string): Promise<void> {
+    const request = (await this.pending(groupId)).find((r) => r.accountId === accountId);
+    if (request === undefined) {
+      throw new ProtocolError(
+        'NOT_AUTHORIZED',
+        'GroupInvites.approve: no such request (answered, or made with a link since reset)',
+      );
+    }
+    await this.deps.groups.ensureContact(request);
+    await this.deps.groups.add(groupId, accountId);
+    await this.store.removeRequest(groupId, accountId);
+  }
+
+  /** Forgets the request; the requester is not told (as with a request nobody answers). */
+  async decline(groupId: string, accountId: string): Promise<void> {
+    await this.store.removeRequest(groupId, accountId);
+  }
+
+  /** A join request that arrived over a pairwise session (GroupMessenger.onPairwise). */
+  async onRequest(
+    sender: DeviceAddress,
+    content: Extract<Content, { type: 'joinRequest' }>,
+  ): Promise<void> {
+    const groupId = toBase64Url(content.groupId);
+    const state = await this.adminState(groupId, 'GroupInvites.onRequest');
+    // The requester is whom the session authenticated (pinned on first contact), never a claim.
+    const contact = await this.deps.contacts.get(sender.accountId);
+    if (contact === undefined)
+      throw new ProtocolError('UNKNOWN_SENDER', 'GroupInvites.onRequest: unknown sender');
+    const requester = { accountId: contact.accountId, accountKey: contact.accountKey };
+    verifyJoinRequest(this.deps.p, { state, requester, proof: content.proof });
+    if (state.members.some((m) => m.accountId === requester.accountId)) return;
+    await this.store.addRequest(groupId, {
+      ...requester,
+      proof: content.proof,
+      requestedAt: this.deps.now(),
+    });
+    this.deps.onEvent?.({ type: 'group', groupId });
+  }
+
+  // — the holder's side
+
+  /**
+   * Asks the link's admins to add us: each is reached under the account key the link names (a
+   * directory answering another key is skipped). Returns the admins the request went to.
+   */
+  async requestJoin(url: string): Promise<string[]> {
+    const link = parseInviteLink(url);
+    const { account } = await this.deps.keys.identity();
+    const requester = { accountId: account.accountId, accountKey: account.accountKey };
+    const proof = joinRequestProof(this.deps.p, { link, requester });
+    const reached: string[] = [];
+    for (const admin of link.admins) {
+      if (admin.accountId === account.accountId) continue;
+      try {
+        await this.deps.groups.ensureContact(admin);
+        await this.deps.sendPairwise(admin.accountId, {
+          type: 'joinRequest',
+          messageId: this.deps.p.randomBytes(16),
+          sentAt: this.deps.now(),
+          groupId: link.groupId,
+          proof,
+        });
+        reached.push(admin.accountId);
+      } catch {
+        // Unreachable (key changed, directory offline): the other admins may still answer.
+      }
+    }
+    if (reached.length === 0)
+      throw new ProtocolError('UNTRUSTED_IDENTITY', 'GroupInvites.requestJoin: no admin reachable');
+    return reached;
+  }
+
+  // — helpers
+
+  private holds(state: GroupState, request: JoinRequest): boolean {
+    if (state.members.some((m) => m.accountId === request.accountId)) return false;
+    try {
+      verifyJoinRequest(this.deps.p, { state, requester: request, proof: request.proof });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async self(): Promise<string> {
+    return (await this.deps.keys.identity()).account.accountId;
+  }
+
+  private async adminState(groupId: string, context: string): Promise<GroupState> {
+    const state = await this.deps.groups.state(groupId);
+    if (state === undefined) throw new ProtocolError('UNKNOWN_SENDER', `${context}: unknown group`);
+    if (!state.admins.includes(await this.self()))
+      throw new ProtocolError('NOT_AUTHORIZED', `${context}: only an admin handles invite links`);
+    return state;
+  }
+}
+
+/** What a link (a URL or its fragment) names; throws MALFORMED for anything else. */
+export function previewInvite(url: string): InvitePreview {
+  const link = parseInviteLink(url);
+  return {
+    groupId: toBase64Url(link.groupId),
+    name: link.name,
+    admins: link.admins.map((a) => a.accountId),
+  };
+}
+
+/** The link a URL (or a bare fragment) carries. */
+export function parseInviteLink(url: string): InviteLink {
+  const fragment = url.includes('#') ? url.slice(url.indexOf('#') + 1) : url;
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64Url(fragment.trim());
+  } catch (error) {
+    throw new ProtocolError('MALFORMED', 'parseInviteLink: not an invite link', { cause: error });
+  }
+  return decodeInviteLink(bytes);
+}
