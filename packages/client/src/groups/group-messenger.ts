@@ -518,6 +518,9 @@ export class GroupMessenger implements GroupHooks {
       replyTo: replyTo === undefined ? null : fromHex(replyTo),
       ...(seconds === 0 ? {} : { expireSeconds: seconds }),
     };
+    // Encoded before it is stored (and again when sent; it is cheap): a text over the protocol's
+    // limit is refused, not left queued.
+    encodeContent(content);
     const message: ChatMessage = {
       id: messageIdHex(messageId),
       direction: 'out',

@@ -95,4 +95,14 @@ describe('messenger', () => {
     const contact = await alice.contacts.get('bob');
     expect(contact?.pendingKeyChange).not.toBeNull();
   });
+
+  it('refuses a text over the protocol limit before storing it: nothing is left queued', async () => {
+    const alice = await newTestDevice(p, relay, 'alice');
+    await newTestDevice(p, relay, 'bob');
+    await addContact(alice, 'bob');
+    await expect(alice.messenger.sendText('bob', 'x'.repeat(100 * 1024))).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+    });
+    expect(await alice.messenger.history('bob', { limit: 10 })).toEqual([]);
+  });
 });

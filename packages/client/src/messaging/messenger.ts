@@ -209,6 +209,10 @@ export class Messenger {
     await this.assertSendable(peer, 'Messenger.sendText');
     // privacy: the message carries the conversation's disappearing timer as it is now.
     const content = await this.withTimer(peer, untimed);
+    // Encoded before anything is stored (and again when queued; it is cheap): content over the
+    // protocol's limits (a text over 64 KiB) is refused here, not kept in the history as a message
+    // that can never leave "queued".
+    encodeContent(content);
     const message: ChatMessage = {
       id: messageIdHex(content.messageId),
       direction: 'out',
