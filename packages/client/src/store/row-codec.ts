@@ -10,7 +10,9 @@ import {
   type Primitives,
   type SecretKey,
 } from '@veil/protocol';
-import { Decoder, Encoder } from 'cbor-x';
+// The no-eval build: the default one probes `Function('')` when it loads, which the PWA's CSP (no
+// 'unsafe-eval') refuses and reports as a violation; we never use the compiled record readers.
+import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import type { EncryptedTable } from './veil-database';
 
 // Plain structures only: no records/structure sharing, so bytes are self-describing and stable.

@@ -11,7 +11,8 @@ import {
   type Primitives,
   type VaultRecord,
 } from '@veil/protocol';
-import { Decoder, Encoder } from 'cbor-x';
+// The no-eval build, as in store/row-codec.ts: nothing here may trip the PWA's CSP.
+import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import type { Table } from 'dexie';
 import type { VeilDatabase } from '../store/veil-database';
 import { VaultLock } from './vault-lock';
