@@ -1,8 +1,9 @@
 // A malicious relay for the attack suite: an HTTP + WebSocket proxy on 127.0.0.1 in front of the
 // real relay (which runs unmodified). Clients talk to the proxy; the test arms it to rewrite what
 // the relay answers (directory entries, prekey bundles, mailbox pages) and what it pushes on the
-// socket (drop, delay, duplicate, reorder, replay, tamper with envelope frames) — everything a
-// relay operator, or a thief who took over the server, could do to the bytes in flight.
+// socket (drop, delay, duplicate, reorder, replay, tamper with envelope frames) and the attachment
+// blobs it serves (flip, cut, swap) — everything a relay operator, or a thief who took over the
+// server, could do to the bytes in flight.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
@@ -14,6 +15,9 @@ export type ReplyRewrite = (reply: {
   status: number;
   body: unknown;
 }) => unknown;
+
+/** Rewrites the bytes of one blob download (`GET /api/v1/blobs/:id`); `undefined` keeps them. */
+export type BlobRewrite = (blob: { id: string; bytes: Uint8Array }) => Uint8Array | undefined;
 
 /**
  * Decides what reaches the client of one relay→client socket frame: a list of frames to send now
@@ -28,6 +32,7 @@ export interface HostileRelay {
   readonly seenFrames: Record<string, unknown>[];
   rewriteReplies(rewrite: ReplyRewrite | null): void;
   rewriteFrames(rewrite: FrameRewrite | null): void;
+  rewriteBlobs(rewrite: BlobRewrite | null): void;
   /** Sends a frame to every client socket as if the relay had. */
   inject(frame: Record<string, unknown>): void;
   /** Closes every client socket (the client reconnects by itself). */
@@ -36,6 +41,7 @@ export interface HostileRelay {
 }
 
 const FORWARDED_REQUEST_HEADERS = ['cookie', 'origin', 'content-type', 'user-agent'];
+const BLOB_DOWNLOAD = /^\/api\/v1\/blobs\/([^/?]+)$/;
 
 function asText(data: RawData): string {
   return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString();
@@ -53,6 +59,7 @@ export async function startHostileRelay(upstream: {
 }): Promise<HostileRelay> {
   let replyRewrite: ReplyRewrite | null = null;
   let frameRewrite: FrameRewrite | null = null;
+  let blobRewrite: BlobRewrite | null = null;
   const seenFrames: Record<string, unknown>[] = [];
   const clients = new Set<WebSocket>();
   const sockets = new Set<Socket>();
@@ -71,23 +78,28 @@ export async function startHostileRelay(upstream: {
       headers,
       ...(body.length === 0 ? {} : { body: new Uint8Array(body) }),
     });
-    let text = await reply.text();
+    // Bytes, not text: blobs are binary and must pass unchanged unless a rewrite says otherwise.
+    let bytes: Uint8Array = new Uint8Array(await reply.arrayBuffer());
     const type = reply.headers.get('content-type') ?? '';
-    if (replyRewrite !== null && type.includes('application/json') && text !== '') {
+    if (replyRewrite !== null && type.includes('application/json') && bytes.length > 0) {
       const rewritten = replyRewrite({
         method,
         path,
         status: reply.status,
-        body: JSON.parse(text) as unknown,
+        body: JSON.parse(Buffer.from(bytes).toString()) as unknown,
       });
-      if (rewritten !== undefined) text = JSON.stringify(rewritten);
+      if (rewritten !== undefined) bytes = Buffer.from(JSON.stringify(rewritten));
+    }
+    const blobId = BLOB_DOWNLOAD.exec(path)?.[1];
+    if (blobRewrite !== null && method === 'GET' && reply.status === 200 && blobId !== undefined) {
+      bytes = blobRewrite({ id: blobId, bytes }) ?? bytes;
     }
     const out: Record<string, string | string[]> = {};
     if (type !== '') out['content-type'] = type;
     const cookies = reply.headers.getSetCookie();
     if (cookies.length > 0) out['set-cookie'] = cookies;
     response.writeHead(reply.status, out);
-    response.end(text);
+    response.end(bytes);
   }
 
   const server: Server = createServer((request, response) => {
@@ -149,6 +161,7 @@ export async function startHostileRelay(upstream: {
     seenFrames,
     rewriteReplies: (rewrite) => (replyRewrite = rewrite),
     rewriteFrames: (rewrite) => (frameRewrite = rewrite),
+    rewriteBlobs: (rewrite) => (blobRewrite = rewrite),
     inject(frame) {
       for (const client of clients) client.send(JSON.stringify(frame));
     },
