@@ -12,7 +12,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: run "sh scripts/setup.sh --browser" first.`);
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'veil-e2e-'));
-  const relay = await startRelayProcess({ dataDir, port: await freePort() });
+  // Trusting X-Forwarded-For lets a suite's headless senders in Node (hostile-content.spec.ts) each
+  // come from an address of their own; the browsers send no such header and share 127.0.0.1.
+  const relay = await startRelayProcess({
+    dataDir,
+    port: await freePort(),
+    env: { VEIL_TRUST_PROXY: '1' },
+  });
   // Workers inherit this, and playwright.config.ts reads it as baseURL.
   process.env.VEIL_E2E_BASE_URL = relay.baseUrl;
   return async () => {

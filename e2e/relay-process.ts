@@ -52,7 +52,7 @@ export async function startRelayProcess(options: {
     const timer = setTimeout(() => {
       relay.kill('SIGKILL');
       reject(new Error(`relay did not start:\n${log}`));
-    }, 30_000);
+    }, 90_000); // a bound for a hung start, not a speed target (tsx compiles the relay first)
     const onOutput = (chunk: string): void => {
       log += chunk;
       const url = LISTENING.exec(log)?.[1];

@@ -1,13 +1,20 @@
 // What a person does in the PWA, as Playwright steps found by role and label.
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export const passwordOf = (username: string): string => `${username} has a long passphrase`;
 
 export const uniqueName = (name: string): string => `${name}-${Date.now().toString(36)}`;
 
-export async function signUp(browser: Browser, username: string, baseURL?: string): Promise<Page> {
+/** `prepare` runs on the new context and page before the PWA first loads (listeners, bindings). */
+export async function signUp(
+  browser: Browser,
+  username: string,
+  baseURL?: string,
+  prepare?: (context: BrowserContext, page: Page) => Promise<void>,
+): Promise<Page> {
   const context = await browser.newContext(baseURL === undefined ? {} : { baseURL });
   const page = await context.newPage();
+  await prepare?.(context, page);
   page.on('dialog', (dialog) => {
     throw new Error(`unexpected dialog: ${dialog.message()}`);
   });

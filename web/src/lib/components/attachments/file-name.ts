@@ -2,15 +2,10 @@
 // text only (never HTML), and with every bidirectional control character replaced, so a name like
 // "invoice\u202Efdp.exe" cannot pass for "invoiceexe.pdf". The page also isolates it in <bdi>, so
 // a right-to-left name cannot reorder the text around it.
-
-/** LRM/RLM, ALM, the embeddings and overrides (LRE…RLO) and the isolates (LRI…PDI). */
-const BIDI_CONTROLS = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g;
-/** The rest of C0/C1 and line breaks: a name is one line. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g;
+import { neutraliseControls } from '../../plain-text';
 
 export function displayFileName(name: string): string {
-  const cleaned = name.replace(BIDI_CONTROLS, '\uFFFD').replace(CONTROLS, '\uFFFD').trim();
+  const cleaned = neutraliseControls(name);
   return cleaned === '' ? 'attachment' : cleaned;
 }
 
