@@ -81,7 +81,7 @@ describe('relay over HTTP', () => {
     expect(header('referrer-policy')).toBe('no-referrer');
     expect(header('x-content-type-options')).toBe('nosniff');
     expect(header('x-frame-options')).toBe('DENY');
-    expect(header('permissions-policy')).toContain('camera=()');
+    expect(header('permissions-policy')).toContain('camera=(self)');
     expect(header('x-ratelimit-limit')).toBe(String(STATIC_RATE_LIMIT_MAX));
   });
 

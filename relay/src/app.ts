@@ -26,6 +26,8 @@ import healthRoutes from './routes/health';
 import keyRoutes from './routes/keys/key-routes';
 import metricsRoutes from './routes/metrics';
 import keyDirectory from './keys/key-directory';
+import linkRendezvous from './link/link-rendezvous';
+import linkRoutes from './routes/link/link-routes';
 import mailbox from './mailbox/mailbox-service';
 import mailboxRoutes from './routes/mailbox/mailbox-routes';
 import socketRoute from './routes/socket/socket-route';
@@ -86,6 +88,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(keyDirectory);
   await app.register(mailbox, { envelopeTtlMs: config.envelopeTtlMs });
   await app.register(socketHub);
+  await app.register(linkRendezvous);
 
   await app.register(healthRoutes, { dataDir: config.dataDir });
   await app.register(metricsRoutes);
@@ -95,6 +98,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(blobRoutes);
   await app.register(keyRoutes);
   await app.register(mailboxRoutes);
+  await app.register(linkRoutes);
   await app.register(socketRoute, { allowedOrigins: config.allowedOrigins });
 
   // One error handler: client errors keep their message, server errors never echo internals.

@@ -220,3 +220,21 @@ export const RelayBlobRangeError = createError<'RELAY_ERR_BLOB_RANGE', 416>(
   'The requested range is not within the blob',
   416,
 );
+
+export const RelayLinkChannelFullError = createError<'RELAY_ERR_LINK_FULL', 409>(
+  'RELAY_ERR_LINK_FULL',
+  'This link channel takes no more messages from that side',
+  409,
+);
+
+export const RelayLinkBusyError = createError<'RELAY_ERR_LINK_BUSY', 503>(
+  'RELAY_ERR_LINK_BUSY',
+  'Too many devices are being linked right now; try again in a few minutes',
+  503,
+);
+
+export const RelayLinkTokenError = createError<'RELAY_ERR_LINK_TOKEN', 401>(
+  'RELAY_ERR_LINK_TOKEN',
+  'This link has expired or was already used; start again',
+  401,
+);

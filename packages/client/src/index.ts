@@ -130,6 +130,13 @@ export { VeilDevice } from './veil-device';
 export type { VeilDeviceOptions } from './veil-device';
 export type { AddDeviceFactor, AddDeviceOptions, AddDeviceStep } from './devices/add-to-account';
 export { NoAccountBackupError } from './devices/account-backup';
+export type { JoinStep } from './devices/join-account';
+export { NewDeviceLink, type LinkNewStep } from './devices/link-new-device';
+export {
+  ExistingDeviceLink,
+  DeviceLinkCodeError,
+  DeviceLinkTamperedError,
+} from './devices/link-existing-device';
 export { OwnDeviceList } from './devices/own-device-list';
 export { DeviceManager, DeviceManagerError, type AccountDevice } from './devices/device-manager';
 export { DeviceListSync, DEVICE_LIST_MAX_AGE_MS } from './devices/device-list-sync';

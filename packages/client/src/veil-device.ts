@@ -3,7 +3,8 @@
 // list, registration; `open` unlocks an existing one offline, and `signIn` re-binds a fresh relay
 // session to it by proving the device key. `addToAccount` makes this browser another, equal device
 // of an existing account (password + second factor, or a passkey, open the account-key backup).
-// Everything else is the pieces it wires together.
+// `startLink` and `linkDevice` do the same from a signed-in device, by QR code. Everything else is
+// the pieces it wires together.
 import {
   createAccountIdentity,
   PREKEY_POLICY,
@@ -22,6 +23,8 @@ import { addToAccount, type AddDeviceOptions } from './devices/add-to-account';
 import { exportKeyFactor, publishAccountBackup } from './devices/account-backup';
 import { DeviceListSync } from './devices/device-list-sync';
 import { DeviceManager } from './devices/device-manager';
+import { ExistingDeviceLink } from './devices/link-existing-device';
+import { NewDeviceLink } from './devices/link-new-device';
 import { OwnDeviceList } from './devices/own-device-list';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
@@ -398,6 +401,23 @@ export class VeilDevice {
    */
   static addToAccount(options: VeilDeviceOptions & AddDeviceOptions): Promise<VeilDevice> {
     return addToAccount(new VeilDevice(options), options);
+  }
+
+  /**
+   * Starts linking this browser (no vault yet) from a device that is already signed in: returns
+   * the offer to show as a QR code or text, then the verification code, then the joined device.
+   * See devices/link-new-device.ts.
+   */
+  static startLink(options: VeilDeviceOptions): NewDeviceLink {
+    return NewDeviceLink.start(new VeilDevice(options));
+  }
+
+  /**
+   * Links a new browser from here: `text` is its offer (scanned or pasted). Show the returned
+   * link's `code`; call `approve()` once the user saw the same code on the new browser.
+   */
+  linkDevice(text: string): Promise<ExistingDeviceLink> {
+    return ExistingDeviceLink.start(this, text);
   }
 
   /**

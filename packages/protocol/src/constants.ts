@@ -32,6 +32,9 @@ export const VERSION = {
   content: 1,
   accountBackup: 1,
   accountBackupSecret: 1,
+  deviceLinkOffer: 1,
+  deviceLinkMessage: 1,
+  deviceLinkPayload: 1,
 } as const;
 
 /** Labels for HKDF info strings and signature contexts. ASCII, prefixed "Veil_", never reused. */
@@ -60,6 +63,8 @@ export const LABEL = {
   attachment: utf8('Veil_Attachment_v1'),
   accountBackupExportKey: utf8('Veil_AccountBackup_ExportKey_v1'),
   accountBackupPasskeyPrf: utf8('Veil_AccountBackup_PasskeyPrf_v1'),
+  deviceLinkKeys: utf8('Veil_DeviceLink_Keys_v1'),
+  deviceLinkMessage: utf8('Veil_DeviceLink_Message_v1'),
 } as const;
 
 /** Chain KDF inputs (Signal's Double Ratchet recommendation: HMAC with constant 0x01 / 0x02). */

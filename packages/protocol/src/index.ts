@@ -25,6 +25,7 @@ export * from './identity/device-keys';
 export * from './identity/device-certificate';
 export * from './identity/device-list';
 export * from './identity/account-backup';
+export * from './identity/device-link';
 export * from './identity/prekeys';
 export * from './identity/prekey-bundle';
 

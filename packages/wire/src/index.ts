@@ -8,3 +8,4 @@ export * from './mailbox';
 export * from './socket';
 export * from './blobs';
 export * from './errors';
+export * from './link';

@@ -15,6 +15,8 @@ export const TicketKind = {
   reauthPassword: 'reauth-password',
   /** Step-up done at password/start; redeemed at password/finish. */
   passwordChange: 'password-change',
+  /** Made by a signed-in device for a browser it is linking; redeemed once for a session. */
+  deviceLink: 'device-link',
 } as const;
 export type TicketKind = (typeof TicketKind)[keyof typeof TicketKind];
 

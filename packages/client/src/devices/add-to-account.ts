@@ -5,7 +5,6 @@
 // device of the account plus itself — the account key it just recovered is what makes contacts and
 // the relay accept that list. A passkey-only account's backup is wrapped by that passkey's PRF
 // output alone, so it can be added only with the same (synced) passkey.
-import { decodeDeviceList, fromBase64Url, signDeviceList } from '@veil/protocol';
 import { completeSecondFactor, signIn, signOut, type SignInResult } from '../relay/password-auth';
 import {
   PasskeyPrfUnsupportedError,
@@ -14,8 +13,9 @@ import {
 } from '../relay/passkey-auth';
 import type { VeilDevice } from '../veil-device';
 import { exportKeyFactor, fetchAccountIdentity } from './account-backup';
+import { joinAccount, type JoinStep } from './join-account';
 
-export type AddDeviceStep = 'sign-in' | 'backup' | 'vault' | 'keys' | 'register';
+export type AddDeviceStep = 'sign-in' | 'backup' | JoinStep;
 
 export type AddDeviceFactor =
   | {
@@ -96,47 +96,11 @@ export async function addToAccount(
     };
   }
 
-  // The relay's copy of our list is checked against the recovered account key before it is built
-  // upon: a list the relay made up never reaches the list this device signs.
-  const own = await device.api.ownDevices();
-  if (own.deviceList === null)
-    throw new Error('VeilDevice.addToAccount: the account has no devices');
-  const current = decodeDeviceList(fromBase64Url(own.deviceList));
-
-  options.onProgress?.('vault');
-  await openVault();
-  try {
-    await device.ownDevices.accept(account, current);
-    options.onProgress?.('keys');
-    // Above every id listed or still known to the relay, so a removed device's id is not reused
-    // while its sessions may linger at contacts.
-    const deviceId =
-      Math.max(...current.devices.map((d) => d.deviceId), ...own.devices.map((d) => d.deviceId)) +
-      1;
-    const upload = await device.keys.initialise({ account, deviceId });
-    const identity = await device.keys.identity();
-    const deviceList = signDeviceList(p, {
-      account,
-      counter: current.counter + 1,
-      issuedAt: Date.now(),
-      devices: [
-        ...current.devices,
-        {
-          deviceId,
-          signingKey: identity.device.signing.publicKey,
-          identityKey: identity.device.identity.publicKey,
-          name: options.deviceName ?? 'This browser',
-        },
-      ],
-    });
-    options.onProgress?.('register');
-    // Registration binds this relay session to the new device (no separate claim needed).
-    await device.api.registerDevice({ certificate: identity.certificate, deviceList, upload });
-    await device.ownDevices.accept(account, deviceList);
-  } catch (error) {
-    device.vault.lock();
-    await device.options.db.delete({ disableAutoOpen: false });
-    throw error;
-  }
+  await joinAccount(device, {
+    account,
+    openVault,
+    ...(options.deviceName === undefined ? {} : { deviceName: options.deviceName }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
   return device;
 }

@@ -77,7 +77,8 @@ function wrapKey(p: Primitives, factor: AccountBackupFactor, salt: Uint8Array): 
   return p.hkdf({ ikm: secret, salt, info: label(factor.kind), length: SIZES.aeadKey });
 }
 
-function encodeSecret(account: AccountIdentity): Uint8Array {
+/** The account identity's secret as it travels inside a wrap (or a device-link payload). */
+export function encodeAccountSecret(account: AccountIdentity): Uint8Array {
   return new ByteWriter(128)
     .u8(VERSION.accountBackupSecret)
     .string(account.accountId)
@@ -85,8 +86,8 @@ function encodeSecret(account: AccountIdentity): Uint8Array {
     .finish();
 }
 
-function decodeSecret(p: Primitives, bytes: Uint8Array): AccountIdentity {
-  const reader = new ByteReader(bytes, 'openAccountBackup');
+export function decodeAccountSecret(p: Primitives, bytes: Uint8Array): AccountIdentity {
+  const reader = new ByteReader(bytes, 'decodeAccountSecret');
   reader.version(VERSION.accountBackupSecret);
   const accountId = reader.string(LIMITS.maxAccountIdBytes);
   const seed = reader.fixed(SIZES.ed25519Seed);
@@ -106,7 +107,7 @@ export function wrapAccountIdentity(
   const salt = p.randomBytes(SALT_BYTES);
   const nonce = p.randomBytes(SIZES.xchachaNonce);
   const key = wrapKey(p, factor, salt);
-  const secret = encodeSecret(account);
+  const secret = encodeAccountSecret(account);
   const head = { kind: factor.kind, factorId: factorId(factor), salt };
   const ciphertext = p.xchachaEncrypt(key, nonce, secret, wrapAd(head));
   p.wipe(key);
@@ -199,7 +200,7 @@ export function openAccountBackup(
   const key = wrapKey(p, factor, wrap.salt);
   try {
     const secret = p.xchachaDecrypt(key, wrap.nonce, wrap.ciphertext, wrapAd(wrap));
-    const account = decodeSecret(p, secret);
+    const account = decodeAccountSecret(p, secret);
     p.wipe(secret);
     return account;
   } finally {

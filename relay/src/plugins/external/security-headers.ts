@@ -12,10 +12,11 @@ import { readInlineScriptHashes } from './pwa-csp';
 const NONE = "'none'";
 const SELF = "'self'";
 
-// Features are denied until a screen needs one; QR scanning of safety numbers will ask for camera.
+// Features are denied until a screen needs one. The camera is this origin's only, for scanning a
+// new browser's link QR code (Account → Devices).
 export const PERMISSIONS_POLICY = [
   'accelerometer=()',
-  'camera=()',
+  'camera=(self)',
   'display-capture=()',
   'geolocation=()',
   'gyroscope=()',

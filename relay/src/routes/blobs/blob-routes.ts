@@ -11,7 +11,8 @@ import {
   BlobUploadQuerySchema,
   BlobUploadReplySchema,
 } from '@veil/wire';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { routePatternLog } from '../route-pattern-log';
 import { BODY_LIMITS } from '../../auth/rate-limits';
 import { RelayBlobContentTypeError, RelayBlobRangeError } from '../../errors';
 
@@ -24,11 +25,6 @@ export const BLOB_RATE_LIMITS = {
   upload: { max: 300, timeWindow: '1 minute' },
   delete: { max: 60, timeWindow: '1 minute' },
 } as const;
-
-/** Request logs name the route pattern instead of the path, which holds the blob id. */
-const logSerializers = {
-  req: (request: FastifyRequest) => ({ method: request.method, path: request.routeOptions.url }),
-};
 
 type ByteRange = { readonly start: number; readonly end: number } | 'unsatisfiable' | null;
 
@@ -86,7 +82,7 @@ export default async function blobRoutes(fastify: FastifyInstance): Promise<void
     {
       bodyLimit: BLOB_LIMITS.maxChunkBytes,
       config: { rateLimit: BLOB_RATE_LIMITS.upload },
-      logSerializers,
+      logSerializers: routePatternLog,
       schema: {
         params: BlobIdParamsSchema,
         querystring: BlobUploadQuerySchema,
@@ -107,7 +103,11 @@ export default async function blobRoutes(fastify: FastifyInstance): Promise<void
   app.get(
     '/api/v1/blobs/:id',
     // A HEAD would open the file only to throw the stream away.
-    { exposeHeadRoute: false, logSerializers, schema: { params: BlobIdParamsSchema } },
+    {
+      exposeHeadRoute: false,
+      logSerializers: routePatternLog,
+      schema: { params: BlobIdParamsSchema },
+    },
     async (request, reply) => {
       const { handle, size } = await app.blobs.openDownload(request.params.id);
       const range = parseRange(request.headers.range, size);
@@ -131,7 +131,7 @@ export default async function blobRoutes(fastify: FastifyInstance): Promise<void
     '/api/v1/blobs/:id',
     {
       config: { rateLimit: BLOB_RATE_LIMITS.delete },
-      logSerializers,
+      logSerializers: routePatternLog,
       schema: { params: BlobIdParamsSchema },
     },
     async (request, reply) => {

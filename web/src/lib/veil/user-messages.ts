@@ -15,6 +15,8 @@ const RELAY: Readonly<Record<string, string>> = {
   RELAY_ERR_PASSKEY: 'That passkey was not accepted.',
   RELAY_ERR_PASSKEY_REGISTRATION: 'The new passkey was not accepted. Try again.',
   RELAY_ERR_PASSKEY_EXISTS: 'That passkey is already registered.',
+  RELAY_ERR_LINK_TOKEN: 'This link has expired or was already used. Start again on both devices.',
+  RELAY_ERR_LINK_FULL: 'This link code was already used. Start again on the new browser.',
 };
 
 const PROTOCOL: Readonly<Record<string, string>> = {

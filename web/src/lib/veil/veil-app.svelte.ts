@@ -17,6 +17,9 @@ import {
   VeilDevice,
   type AccountDevice,
   type AddDeviceStep,
+  type ExistingDeviceLink,
+  type LinkNewStep,
+  type NewDeviceLink,
   type ChatMessage,
   type ConversationSummary,
   type MessengerEvent,
@@ -40,7 +43,7 @@ const CURSOR_KEY = 'mailbox-cursor';
 export const HISTORY_PAGE = 50;
 
 export type CreateStep = 'account' | 'vault' | 'keys' | 'register';
-export type { AddDeviceStep } from '@veil/client';
+export type { AddDeviceStep, LinkNewStep } from '@veil/client';
 
 class VeilApp {
   device = $state.raw<VeilDevice | null>(null);
@@ -125,6 +128,35 @@ class VeilApp {
       onEvent: (event) => this.onEvent(event),
     });
     await this.opened(device);
+  }
+
+  /**
+   * Starts linking this browser (no vault yet) from a signed-in device: the offer to show as a QR
+   * code and as text. Then `link.verificationCode()`, and `completeLink` once the codes match.
+   */
+  async startLink(): Promise<NewDeviceLink> {
+    return VeilDevice.startLink({
+      p: await this.p(),
+      db: this.db,
+      http: this.http,
+      onEvent: (event) => this.onEvent(event),
+    });
+  }
+
+  /** The codes matched: the account arrives over the link, and `password` locks this browser. */
+  async completeLink(
+    link: NewDeviceLink,
+    password: string,
+    onProgress: (step: LinkNewStep) => void,
+  ): Promise<void> {
+    void navigator.storage.persist().catch(() => false);
+    const device = await link.complete({ password, deviceName: deviceName(), onProgress });
+    await this.opened(device);
+  }
+
+  /** Links a new browser from this device: `text` is the offer it shows (scanned or pasted). */
+  linkDevice(text: string): Promise<ExistingDeviceLink> {
+    return this.required().linkDevice(text);
   }
 
   /**
