@@ -1,7 +1,8 @@
 // Linking a browser from a signed-in one, in real browsers: a fresh profile opens /link and shows a
 // link code; Alice's laptop pastes it under Account → Devices, both show the same six digits, and
-// once confirmed on both the new profile is a device of her account: it appears in her device list
-// and receives Bob's next message.
+// once confirmed on both the new profile is a device of her account: it appears in her device list,
+// gets the old conversation when the laptop sends its history, receives Bob's next message, and a
+// mute there shows on the laptop.
 import { expect, test } from '@playwright/test';
 import {
   addContact,
@@ -22,6 +23,12 @@ test('a new browser is linked by its paste code after both screens show the same
   const laptop = await signUp(browser, aliceName);
   const bob = await signUp(browser, bobName);
   await addContact(bob, aliceName);
+  await openChat(bob, aliceName);
+  await send(bob, 'Written before the link');
+  await expect(laptop.getByRole('link', { name: new RegExp(bobName) })).toContainText(
+    'Written before the link',
+    { timeout: 15_000 },
+  );
 
   const tablet = await (await browser.newContext()).newPage();
   await tablet.goto('/signin');
@@ -53,12 +60,36 @@ test('a new browser is linked by its paste code after both screens show the same
   await laptop.getByRole('link', { name: 'Account' }).click();
   await expect(laptop.getByRole('list', { name: 'Devices' }).getByRole('listitem')).toHaveCount(2);
 
-  await openChat(bob, aliceName);
-  await send(bob, 'Hello to every device of yours');
+  // The old conversation comes over when the laptop sends its history.
+  await laptop.getByLabel('Send history to your other devices').selectOption('all');
+  await laptop.getByRole('button', { name: 'Send history' }).click();
+  await expect(laptop.getByRole('status').filter({ hasText: 'Sent 1 messages' })).toBeVisible({
+    timeout: 15_000,
+  });
   await expect(tablet.getByRole('link', { name: new RegExp(bobName) })).toContainText(
-    'Hello to every device of yours',
+    'Written before the link',
     { timeout: 15_000 },
   );
+
   await openChat(tablet, bobName);
-  await expect(messages(tablet).last()).toContainText('Hello to every device of yours');
+  await expect(messages(tablet)).toHaveCount(1);
+  await expect(messages(tablet).first()).toContainText('Written before the link');
+  // Bob's copy of Alice's device list learns of the tablet when it first writes to him (a contact
+  // looks the list up again when a device it does not know writes, or after a minute).
+  await send(tablet, 'Hi from the tablet');
+  await expect(messages(bob).last()).toContainText('Hi from the tablet', { timeout: 15_000 });
+  await send(bob, 'Hello to every device of yours');
+  await expect(messages(tablet).last()).toContainText('Hello to every device of yours', {
+    timeout: 15_000,
+  });
+  await expect(messages(tablet)).toHaveCount(3);
+
+  // A mute on one device shows on the other.
+  await tablet.getByRole('button', { name: 'Mute', exact: true }).click();
+  await expect(tablet.getByRole('button', { name: 'Unmute', exact: true })).toBeVisible();
+  await laptop.getByRole('link', { name: 'Chats' }).click();
+  await openChat(laptop, bobName);
+  await expect(laptop.getByRole('button', { name: 'Unmute', exact: true })).toBeVisible({
+    timeout: 15_000,
+  });
 });

@@ -131,6 +131,8 @@ export type { VeilDeviceOptions } from './veil-device';
 export type { AddDeviceFactor, AddDeviceOptions, AddDeviceStep } from './devices/add-to-account';
 export { NoAccountBackupError } from './devices/account-backup';
 export type { JoinStep } from './devices/join-account';
+export { OwnDeviceSync } from './devices/sync-own-devices';
+export type { HistoryRange } from './devices/history-transfer';
 export { NewDeviceLink, type LinkNewStep } from './devices/link-new-device';
 export {
   ExistingDeviceLink,

@@ -3,8 +3,9 @@
 // list, registration; `open` unlocks an existing one offline, and `signIn` re-binds a fresh relay
 // session to it by proving the device key. `addToAccount` makes this browser another, equal device
 // of an existing account (password + second factor, or a passkey, open the account-key backup).
-// `startLink` and `linkDevice` do the same from a signed-in device, by QR code. Everything else is
-// the pieces it wires together.
+// `startLink` and `linkDevice` do the same from a signed-in device, by QR code. `sync` keeps the
+// account's devices in step (contacts, history transfers). Everything else is the pieces it wires
+// together.
 import {
   createAccountIdentity,
   PREKEY_POLICY,
@@ -16,6 +17,7 @@ import {
   utf8,
   type AccountIdentity,
   type Argon2idParams,
+  type Ed25519PublicKey,
   type Primitives,
 } from '@veil/protocol';
 import { ContactBook } from './contacts/contact-book';
@@ -26,6 +28,7 @@ import { DeviceManager } from './devices/device-manager';
 import { ExistingDeviceLink } from './devices/link-existing-device';
 import { NewDeviceLink } from './devices/link-new-device';
 import { OwnDeviceList } from './devices/own-device-list';
+import { OwnDeviceSync } from './devices/sync-own-devices';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
 import { EnvelopeCipher } from './messaging/envelope-cipher';
@@ -113,6 +116,7 @@ export class VeilDevice {
   /** Whether the live socket is open; its owner (the app, a test) says so through setConnected. */
   private connected = false;
   private searchValue: MessageSearch | null = null;
+  private syncValue: OwnDeviceSync | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
 
@@ -152,7 +156,10 @@ export class VeilDevice {
     this.attachments = new Attachments(p, http, () => this.messenger, attachmentCache);
     this.vault.onChange((state) => {
       this.ownDevices.forget();
-      if (state !== 'unlocked') this.groupsValue = null;
+      if (state !== 'unlocked') {
+        this.groupsValue = null;
+        this.syncValue = null;
+      }
       this.privacyValue?.disappearing.stop();
       this.privacyValue?.typing.clear();
       this.privacyValue = null;
@@ -201,6 +208,12 @@ export class VeilDevice {
     return this.searchValue;
   }
 
+  /** Our other devices kept in step: contact changes, history transfers (vault unlocked). */
+  get sync(): OwnDeviceSync {
+    if (this.syncValue === null) throw new Error('VeilDevice.sync: the vault is locked');
+    return this.syncValue;
+  }
+
   private newMessenger(): Messenger {
     const history = new MessageStore<ChatMessage>(this.options.db, this.vault.codec);
     this.searchValue = new MessageSearch({ db: this.options.db, codec: this.vault.codec, history });
@@ -230,7 +243,21 @@ export class VeilDevice {
       ...(this.options.now === undefined ? {} : { now: this.options.now }),
     });
     this.groupsValue = groups;
+    const ownAccountId = async () => (await this.keys.identity()).account.accountId;
+    const sync = new OwnDeviceSync({
+      p: this.options.p,
+      api: this.api,
+      blobs: this.attachments.blobs,
+      contacts: this.contacts,
+      devices: this.deviceLists,
+      messenger: () => messenger,
+      ownAccountId,
+      forgetContact: (peer) => this.forgetContact(peer),
+      ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
+    });
+    this.syncValue = sync;
     const messenger: Messenger = new Messenger({
+      sync: (deviceId, record) => sync.receive(deviceId, record),
       groups,
       privacy,
       p: this.options.p,
@@ -239,7 +266,7 @@ export class VeilDevice {
       contacts: this.contacts,
       devices: this.deviceLists,
       // Read from the keys, not `username()`: tests decorate a device with a `username` field.
-      ownAccountId: async () => (await this.keys.identity()).account.accountId,
+      ownAccountId,
       outbox: this.outbox,
       history,
       conversations,
@@ -607,6 +634,15 @@ export class VeilDevice {
 
   async setVerified(peer: string, verified: boolean): Promise<void> {
     await this.contacts.update(peer, (contact) => ({ ...contact, verified }));
+    await this.syncContact(peer);
+  }
+
+  /**
+   * Tells our other devices what this contact's state is now. Best effort: the change holds here
+   * either way, and the next change to the contact carries the whole state again.
+   */
+  private async syncContact(peer: string, removedKey?: Ed25519PublicKey): Promise<void> {
+    await this.sync.contactChanged(peer, removedKey).catch(() => undefined);
   }
 
   /**
@@ -648,6 +684,7 @@ export class VeilDevice {
     const entry = await this.api.directory(username);
     await this.contacts.observe(entry.username, entry.accountKey);
     await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+    await this.syncContact(entry.username);
     const profile = await this.ownProfile.get();
     if (profile === undefined) return;
     // Best effort: the contact is added either way; the next `setProfile` reaches them again.
@@ -688,18 +725,29 @@ export class VeilDevice {
 
   async setBlocked(peer: string, blocked: boolean): Promise<void> {
     await this.contacts.setBlocked(peer, blocked);
+    await this.syncContact(peer);
   }
 
   async setMuted(peer: string, muted: boolean): Promise<void> {
     await this.contacts.setMuted(peer, muted);
+    await this.syncContact(peer);
   }
 
   /**
    * Forgets a contact on this device: its ratchet sessions, the whole conversation history and the
    * contact row (last, so a failure half-way leaves it listed and the removal can be retried). The
-   * contact is not told; if they write again they arrive as a new, unverified contact.
+   * contact is not told; if they write again they arrive as a new, unverified contact. Our other
+   * devices forget them too.
    */
   async removeContact(peer: string): Promise<void> {
+    const contact = await this.contacts.get(peer);
+    if (contact === undefined) return;
+    await this.forgetContact(peer);
+    await this.syncContact(peer, contact.accountKey);
+  }
+
+  /** removeContact on this device only (also what a sync from another device of ours does). */
+  private async forgetContact(peer: string): Promise<void> {
     const contact = await this.contacts.get(peer);
     if (contact === undefined) return;
     // Sessions are keyed by device; the last accepted device list names every device we talk to.

@@ -35,6 +35,7 @@ export const VERSION = {
   deviceLinkOffer: 1,
   deviceLinkMessage: 1,
   deviceLinkPayload: 1,
+  syncRecord: 1,
 } as const;
 
 /** Labels for HKDF info strings and signature contexts. ASCII, prefixed "Veil_", never reused. */

@@ -71,6 +71,7 @@ export { SAFETY_NUMBER_KEY_TYPE_ED25519 } from './safety-number/party-fingerprin
 
 // Content records (what a decrypted message says)
 export * from './content/content-record';
+export * from './content/sync-record';
 
 // Groups: sender keys and admin-signed operations
 export * from './group/group-types';

@@ -71,6 +71,8 @@ export type MessengerEvent =
   | { readonly type: 'profile'; readonly peer: string }
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
   | { readonly type: 'rejected'; readonly reason: string }
+  /** Another device of ours changed a contact here (devices/sync-own-devices.ts). */
+  | { readonly type: 'synced'; readonly peer: string }
   /** A group's state changed (an operation applied); its timeline row came as a 'message'. */
   | { readonly type: 'group'; readonly groupId: string }
   /** A message disappeared (its timer ran out) and was deleted from this device. */
@@ -103,6 +105,8 @@ export interface MessengerDeps {
   readonly now?: () => number;
   readonly groups?: GroupHooks;
   readonly privacy?: PrivacyDeps;
+  /** Where `sync` records from our own listed devices go (devices/sync-own-devices.ts). */
+  readonly sync?: (deviceId: number, record: Uint8Array) => Promise<void>;
 }
 
 /** One row of the conversation list: what it shows without opening the conversation. */
@@ -166,6 +170,26 @@ export class Messenger {
   /** Every message from `fromSeq` on, oldest first: what a view re-reads after a change. */
   historySince(peer: string, fromSeq: number) {
     return this.deps.history.since(this.conversationId(peer), fromSeq);
+  }
+
+  /**
+   * Stores messages another device of ours had (a history transfer), each once: one already here
+   * (by id) is skipped, so a repeated or overlapping transfer adds nothing twice. Returns how many
+   * were new.
+   */
+  async importMessages(peer: string, messages: readonly ChatMessage[]): Promise<number> {
+    const rows = new Map<string, ChatMessage>();
+    for (const message of messages) {
+      if (message.peer !== peer || !/^[0-9a-f]{32}$/.test(message.id)) continue;
+      const id = this.rowId(message.id);
+      if (rows.has(id) || (await this.deps.history.get(id)) !== undefined) continue;
+      rows.set(id, message);
+    }
+    const fresh = [...rows].map(([id, value]) => ({ id, value }));
+    if (fresh.length === 0) return 0;
+    await this.deps.history.append(this.conversationId(peer), fresh);
+    this.emit({ type: 'updated', message: fresh[fresh.length - 1]!.value });
+    return fresh.length;
   }
 
   /**
@@ -583,6 +607,10 @@ export class Messenger {
       const content = decodeContent(plaintext);
       if (content.type === 'groupOperation' || content.type === 'senderKeyDistribution') {
         await this.deps.groups?.onPairwise({ accountId: ownAccountId, deviceId }, content);
+        return;
+      }
+      if (content.type === 'sync') {
+        await this.deps.sync?.(deviceId, content.record);
         return;
       }
       if (content.type !== 'syncSent') return; // other sync records arrive with their features

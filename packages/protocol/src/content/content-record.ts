@@ -20,6 +20,7 @@
 //   syncSent (12):   u16 len + peer account id | u32 len + the encoded content sent to that peer
 //                    (a "sent transcript" for the sender's own other devices; it never nests)
 //   joinRequest (13): 16 groupId | 64 proof (group-invite.ts: a request to join through a link)
+//   sync (14):       u32 len + encoded sync record (sync-record.ts; own devices only)
 // Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages. A display
 // name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
 // with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
@@ -116,6 +117,11 @@ export type Content =
       readonly groupId: Uint8Array;
       /** group-invite.ts joinRequestProof: knowledge of the link's secret, bound to the requester. */
       readonly proof: Uint8Array;
+    })
+  | (Base & {
+      readonly type: 'sync';
+      /** A sync record (sync-record.ts); only the account's own devices ever receive this. */
+      readonly record: Uint8Array;
     });
 
 export type ContentType = Content['type'];
@@ -134,6 +140,7 @@ const TYPE_CODES = {
   profile: 11,
   syncSent: 12,
   joinRequest: 13,
+  sync: 14,
 } as const satisfies Record<ContentType, number>;
 
 /** 0 is "no avatar". */
@@ -341,6 +348,11 @@ export function encodeContent(content: Content): Uint8Array {
     case 'joinRequest':
       writer.fixed(content.groupId, GROUP_ID_BYTES).fixed(content.proof, SIZES.signature);
       break;
+    case 'sync':
+      if (content.record.length > CONTENT_LIMITS.embeddedBytes)
+        fail('TOO_LARGE', `${context}: sync record too large`);
+      writer.bytes(content.record);
+      break;
   }
   return writer.finish();
 }
@@ -429,6 +441,9 @@ export function decodeContent(bytes: Uint8Array): Content {
         groupId: reader.fixed(GROUP_ID_BYTES),
         proof: reader.fixed(SIZES.signature),
       };
+      break;
+    case 'sync':
+      content = { ...base, type, record: reader.bytes(CONTENT_LIMITS.embeddedBytes) };
       break;
   }
   reader.end();

@@ -18,6 +18,7 @@ import {
   type AccountDevice,
   type AddDeviceStep,
   type ExistingDeviceLink,
+  type HistoryRange,
   type LinkNewStep,
   type NewDeviceLink,
   type ChatMessage,
@@ -152,6 +153,14 @@ class VeilApp {
     void navigator.storage.persist().catch(() => false);
     const device = await link.complete({ password, deviceName: deviceName(), onProgress });
     await this.opened(device);
+  }
+
+  /**
+   * Sends this device's 1:1 history within `range` to the account's other devices (encrypted, as a
+   * blob whose key travels in a sync message). Returns how many messages went.
+   */
+  sendHistory(range: HistoryRange): Promise<number> {
+    return this.required().sync.sendHistory({ range });
   }
 
   /** Links a new browser from this device: `text` is the offer it shows (scanned or pasted). */

@@ -1,0 +1,119 @@
+// What one device of an account tells the account's other devices, inside a `sync` content record
+// (content-record.ts): a history transfer to fetch, a contact's state, how far a conversation was
+// read. Receivers accept it only from a device in the account's own signed list.
+//
+// Layout (version 1, VERSION.syncRecord): u8 version | u8 kind | kind-specific fields:
+//   history (1): u32 len + AttachmentPointer of the transfer blob | u32 message count
+//   contact (2): u16 len + peer | 32 account key pinned for them | u8 present (0 removed) |
+//                u8 blocked | u8 muted | u8 verified (about that key: a receiver pinning another
+//                key ignores it)
+//   read (3):    u16 len + peer | 16 message id (read up to and including it)
+// Every flag is 0 or 1; a peer is a non-empty account id.
+
+import { LIMITS, VERSION } from '../constants';
+import { ByteReader } from '../encoding/byte-reader';
+import { ByteWriter } from '../encoding/byte-writer';
+import { utf8 } from '../encoding/bytes';
+import { fail } from '../errors';
+import { SIZES } from '../primitives/sizes';
+import type { Ed25519PublicKey } from '../types';
+import { CONTENT_LIMITS, MESSAGE_ID_BYTES, type MessageId } from './content-record';
+
+export type SyncRecord =
+  | { readonly kind: 'history'; readonly pointer: Uint8Array; readonly messageCount: number }
+  | {
+      readonly kind: 'contact';
+      readonly peer: string;
+      readonly accountKey: Ed25519PublicKey;
+      readonly present: boolean;
+      readonly blocked: boolean;
+      readonly muted: boolean;
+      readonly verified: boolean;
+    }
+  | { readonly kind: 'read'; readonly peer: string; readonly upTo: MessageId };
+
+const KIND_CODES = { history: 1, contact: 2, read: 3 } as const satisfies Record<
+  SyncRecord['kind'],
+  number
+>;
+
+const flag = (value: boolean): number => (value ? 1 : 0);
+
+function readFlag(reader: ByteReader): boolean {
+  const value = reader.u8();
+  if (value > 1) fail('MALFORMED', 'decodeSyncRecord: a flag must be 0 or 1');
+  return value === 1;
+}
+
+function writePeer(writer: ByteWriter, peer: string): void {
+  const length = utf8(peer).length;
+  if (length === 0 || length > LIMITS.maxAccountIdBytes) {
+    fail('INVALID_ARGUMENT', 'encodeSyncRecord: a sync record names an account');
+  }
+  writer.string(peer);
+}
+
+function readPeer(reader: ByteReader): string {
+  const peer = reader.string(LIMITS.maxAccountIdBytes);
+  if (peer === '') fail('MALFORMED', 'decodeSyncRecord: a sync record names an account');
+  return peer;
+}
+
+export function encodeSyncRecord(record: SyncRecord): Uint8Array {
+  const writer = new ByteWriter(64).u8(VERSION.syncRecord).u8(KIND_CODES[record.kind]);
+  switch (record.kind) {
+    case 'history':
+      if (record.pointer.length > CONTENT_LIMITS.embeddedBytes)
+        fail('TOO_LARGE', 'encodeSyncRecord: pointer too large');
+      writer.bytes(record.pointer).u32(record.messageCount);
+      break;
+    case 'contact':
+      writePeer(writer, record.peer);
+      writer
+        .fixed(record.accountKey, SIZES.ed25519PublicKey)
+        .u8(flag(record.present))
+        .u8(flag(record.blocked))
+        .u8(flag(record.muted))
+        .u8(flag(record.verified));
+      break;
+    case 'read':
+      writePeer(writer, record.peer);
+      writer.fixed(record.upTo, MESSAGE_ID_BYTES);
+      break;
+  }
+  return writer.finish();
+}
+
+export function decodeSyncRecord(bytes: Uint8Array): SyncRecord {
+  const reader = new ByteReader(bytes, 'decodeSyncRecord');
+  reader.version(VERSION.syncRecord);
+  const code = reader.u8();
+  let record: SyncRecord;
+  switch (code) {
+    case KIND_CODES.history:
+      record = {
+        kind: 'history',
+        pointer: reader.bytes(CONTENT_LIMITS.embeddedBytes),
+        messageCount: reader.u32(),
+      };
+      break;
+    case KIND_CODES.contact:
+      record = {
+        kind: 'contact',
+        peer: readPeer(reader),
+        accountKey: reader.fixed(SIZES.ed25519PublicKey) as Ed25519PublicKey,
+        present: readFlag(reader),
+        blocked: readFlag(reader),
+        muted: readFlag(reader),
+        verified: readFlag(reader),
+      };
+      break;
+    case KIND_CODES.read:
+      record = { kind: 'read', peer: readPeer(reader), upTo: reader.fixed(MESSAGE_ID_BYTES) };
+      break;
+    default:
+      fail('MALFORMED', `decodeSyncRecord: unknown sync kind ${code}`);
+  }
+  reader.end();
+  return record;
+}
