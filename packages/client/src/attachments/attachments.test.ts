@@ -80,7 +80,7 @@ describe('attachments', () => {
       received = bob.events.find((e) => e.type === 'message');
       return received !== undefined;
     }, 'bob has the message');
-    const message = received!.type === 'message' ? received!.message : undefined;
+    const message = received!.type === 'message' ? received.message : undefined;
     expect(message?.text).toBe('the view <b>from</b> here');
     expect(message?.attachment?.fileName).toBe('photo.png');
     expect(message?.attachment?.thumbnail).toEqual(thumbnail);
