@@ -5,7 +5,7 @@
 // idempotently by message id, so a transfer received twice, or overlapping what the device already
 // has, adds each message once. Group conversations are not transferred (their sender keys are not).
 import type { AttachmentPointer, Primitives } from '@veil/protocol';
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import { downloadAttachment } from '../attachments/attachment-download';
 import { sourceFromBytes } from '../attachments/attachment-source';
 import { uploadAttachment } from '../attachments/attachment-upload';
