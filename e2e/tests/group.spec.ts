@@ -42,7 +42,8 @@ test('three people talk in a group; a removed one hears nothing more; a fourth i
   await alice.getByRole('checkbox', { name: carolName }).check();
   await alice.getByRole('button', { name: 'Create group' }).click();
   await expect(alice.getByRole('heading', { name: group, exact: true })).toBeVisible();
-  await expect(history(alice)).toContainText(`You created the group “${group}”`);
+  // The title is isolated (FSI … PDI) inside the sentence, so its own bidi controls stay inside.
+  await expect(history(alice)).toContainText(`You created the group “\u2068${group}\u2069”`);
 
   for (const page of [bob, carol]) {
     await expect(page.getByRole('list', { name: 'Groups' })).toContainText(group, {
