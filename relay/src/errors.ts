@@ -227,6 +227,12 @@ export const RelayLinkChannelFullError = createError<'RELAY_ERR_LINK_FULL', 409>
   409,
 );
 
+export const RelayLinkUnknownChannelError = createError<'RELAY_ERR_LINK_UNKNOWN', 404>(
+  'RELAY_ERR_LINK_UNKNOWN',
+  'This link has expired or was never started; start again from your signed-in device',
+  404,
+);
+
 export const RelayLinkBusyError = createError<'RELAY_ERR_LINK_BUSY', 503>(
   'RELAY_ERR_LINK_BUSY',
   'Too many devices are being linked right now; try again in a few minutes',

@@ -12,9 +12,10 @@ import {
   TotpCodeSchema,
   WebauthnChallengeIdSchema,
 } from './auth';
+import { TicketTokenSchema } from './bytes';
 import { KeyBackupPutBodySchema } from './keys';
 
-const Token = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
+const Token = TicketTokenSchema;
 const Millis = Type.Integer({ minimum: 0 });
 
 /**

@@ -2,12 +2,13 @@
 // (the password never leaves the client), the TOTP second factor, and passkey sign-in. OPAQUE
 // messages and WebAuthn byte fields travel as unpadded base64url strings.
 import Type, { type Static } from 'typebox';
+import { TicketTokenSchema } from './bytes';
 
 const base64Url = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
 
 /** 256-bit random tokens (pending logins, re-auth, password change), base64url. */
-const Token = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
+const Token = TicketTokenSchema;
 
 /** 3–32 of a–z, 0–9, `_`, `.`, `-`; the relay lower-cases it, so `Alice` and `alice` are one name. */
 export const UsernameSchema = Type.String({

@@ -21,6 +21,9 @@ export function Base64UrlFixed(bytes: number) {
   return Base64UrlBytes(bytes, bytes);
 }
 
+/** A relay-issued one-time token (login, pending second factor, reauth, device link): 32 random bytes. */
+export const TicketTokenSchema = Base64UrlFixed(32);
+
 /** A device id, as the protocol bounds it (1..2^32-1). */
 export const DeviceIdSchema = Type.Integer({ minimum: 1, maximum: 0xffffffff });
 

@@ -3,14 +3,14 @@
 // new browser its relay session. The relay relays opaque bytes by channel id and understands none of
 // them (docs/protocol.md, "Linking a device"; docs/relay.md, "Device linking").
 import Type, { type Static } from 'typebox';
-import { Base64UrlBytes, MillisSchema } from './bytes';
-import { BLOB_ID_PATTERN } from './blobs';
+import { Base64UrlBytes, MillisSchema, TicketTokenSchema } from './bytes';
+import { BlobIdSchema } from './blobs';
 
 export const LINK_LIMITS = {
   /** How long a channel lives after its first message, and an enrolment token after it is made. */
   ttlMs: 5 * 60_000,
   /** Largest message one side may post (the biggest, the payload, is under 200 bytes). */
-  maxMessageBytes: 2048,
+  maxMessageBytes: 512,
   /** Messages one side may post to one channel (hello + payload, or ready, plus retries). */
   maxMessagesPerSide: 4,
   /** Channels the relay holds at once; more are refused until some expire. */
@@ -22,11 +22,7 @@ export const LinkSideSchema = Type.Union([Type.Literal('new'), Type.Literal('exi
 export type LinkSide = Static<typeof LinkSideSchema>;
 
 /** 16 random bytes as canonical base64url, as a blob id: the channel id is the capability. */
-export const LinkChannelIdSchema = Type.String({
-  minLength: 22,
-  maxLength: 22,
-  pattern: BLOB_ID_PATTERN,
-});
+export const LinkChannelIdSchema = BlobIdSchema;
 
 export const LinkChannelParamsSchema = Type.Object(
   { channel: LinkChannelIdSchema, side: LinkSideSchema },
@@ -52,11 +48,7 @@ export const LinkMessagesReplySchema = Type.Object(
 );
 export type LinkMessagesReply = Static<typeof LinkMessagesReplySchema>;
 
-const EnrolmentTokenSchema = Type.String({
-  minLength: 43,
-  maxLength: 43,
-  pattern: '^[A-Za-z0-9_-]+$',
-});
+const EnrolmentTokenSchema = TicketTokenSchema;
 
 /** `POST /api/v1/link/enrolments` (a signed-in device): a one-time token for one new device. */
 export const LinkEnrolmentReplySchema = Type.Object(

@@ -16,6 +16,33 @@ export interface FuzzRow {
   memory: string;
 }
 
+/** What one fuzz run counted: typed refusals, acceptances, and the inputs that got neither. */
+export interface Tally<Bad> {
+  inputs: number;
+  typed: number;
+  accepted: number;
+  bad: Bad[];
+}
+
+/** A finished run's table row: anything neither accepted nor refused with a typed error crashed. */
+export function tallyRow(
+  surface: string,
+  tally: Tally<unknown>,
+  unhandledRejections: number,
+  memory: string,
+): FuzzRow {
+  const { inputs, typed: typedErrors, accepted } = tally;
+  return {
+    surface,
+    inputs,
+    crashes: tally.bad.length,
+    unhandledRejections,
+    typedErrors,
+    accepted,
+    memory,
+  };
+}
+
 export function fuzzTable(title: string, rows: readonly FuzzRow[]): string {
   return [
     title,

@@ -13,7 +13,9 @@ import {
   isTypedError,
   memoryMark,
   SOAK_FACTOR,
+  tallyRow,
   type FuzzRow,
+  type Tally,
 } from './attack-report';
 import { hostileRequest } from './hostile-requests';
 
@@ -50,15 +52,10 @@ afterAll(async () => {
   await relay.stop();
 });
 
-interface Tally {
-  inputs: number;
-  typed: number;
-  accepted: number;
-  bad: { status: number; kind: string; method: string; url: string; body: string }[];
-}
+type HttpTally = Tally<{ status: number; kind: string; method: string; url: string; body: string }>;
 
 function judge(
-  tally: Tally,
+  tally: HttpTally,
   status: number,
   body: string,
   request: { kind: string; method: string; url: string },
@@ -76,7 +73,7 @@ describe('suite 2: relay HTTP routes under hostile bodies', () => {
   });
 
   it(`answers ${INJECTED} hostile requests through app.inject with a success or a typed 4xx`, async () => {
-    const tally: Tally = { inputs: 0, typed: 0, accepted: 0, bad: [] };
+    const tally: HttpTally = { inputs: 0, typed: 0, accepted: 0, bad: [] };
     const perRoute = Math.ceil(INJECTED / routes.length);
     const memory = memoryMark();
     let n = 0;
@@ -107,15 +104,9 @@ describe('suite 2: relay HTTP routes under hostile bodies', () => {
           judge(tally, response.statusCode, response.body, request);
         }
       }
-      rows.push({
-        surface: `HTTP, app.inject (${routes.length} routes)`,
-        inputs: tally.inputs,
-        crashes: tally.bad.length,
-        unhandledRejections: rejections(),
-        typedErrors: tally.typed,
-        accepted: tally.accepted,
-        memory: memory(),
-      });
+      rows.push(
+        tallyRow(`HTTP, app.inject (${routes.length} routes)`, tally, rejections(), memory()),
+      );
       expect(tally.bad.slice(0, 5)).toEqual([]);
       expect(rejections()).toBe(0);
     });
@@ -123,7 +114,7 @@ describe('suite 2: relay HTTP routes under hostile bodies', () => {
   }, 1_800_000);
 
   it(`answers ${OVER_SOCKET} hostile requests over the listening socket the same way`, async () => {
-    const tally: Tally = { inputs: 0, typed: 0, accepted: 0, bad: [] };
+    const tally: HttpTally = { inputs: 0, typed: 0, accepted: 0, bad: [] };
     const memory = memoryMark();
     await countingRejections(async (rejections) => {
       const seeds = fc.sample(fc.integer(), { numRuns: OVER_SOCKET, seed: 7 });
@@ -143,15 +134,7 @@ describe('suite 2: relay HTTP routes under hostile bodies', () => {
         });
         judge(tally, response.status, await response.text(), request);
       }
-      rows.push({
-        surface: 'HTTP, listening socket',
-        inputs: tally.inputs,
-        crashes: tally.bad.length,
-        unhandledRejections: rejections(),
-        typedErrors: tally.typed,
-        accepted: tally.accepted,
-        memory: memory(),
-      });
+      rows.push(tallyRow('HTTP, listening socket', tally, rejections(), memory()));
       expect(tally.bad.slice(0, 5)).toEqual([]);
       expect(rejections()).toBe(0);
     });

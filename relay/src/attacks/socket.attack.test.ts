@@ -17,7 +17,9 @@ import {
   fuzzTable,
   memoryMark,
   SOAK_FACTOR,
+  tallyRow,
   type FuzzRow,
+  type Tally,
 } from './attack-report';
 import { prng } from './hostile-requests';
 
@@ -105,7 +107,12 @@ function randomText(next: Next, length: number): string {
 describe('suite 2: relay WebSocket frames under hostile input', () => {
   it(`answers ${FRAMES} hostile frames with acceptance or a typed close`, async () => {
     const memory = memoryMark();
-    const tally = { inputs: 0, typed: 0, accepted: 0, bad: [] as { code: number; kind: string }[] };
+    const tally: Tally<{ code: number; kind: string }> = {
+      inputs: 0,
+      typed: 0,
+      accepted: 0,
+      bad: [],
+    };
     let connections = 0;
     const connect = async (): Promise<TestSocket> => {
       const client = new AuthClient(relay, {
@@ -135,15 +142,9 @@ describe('suite 2: relay WebSocket frames under hostile input', () => {
         socket = await connect();
       }
       await socket.close();
-      rows.push({
-        surface: `WebSocket frames (${connections} connections)`,
-        inputs: tally.inputs,
-        crashes: tally.bad.length,
-        unhandledRejections: rejections(),
-        typedErrors: tally.typed,
-        accepted: tally.accepted,
-        memory: memory(),
-      });
+      rows.push(
+        tallyRow(`WebSocket frames (${connections} connections)`, tally, rejections(), memory()),
+      );
       expect(tally.bad.slice(0, 5)).toEqual([]);
       expect(rejections()).toBe(0);
     });
@@ -156,7 +157,12 @@ describe('suite 2: relay WebSocket frames under hostile input', () => {
       .where('username', '=', 'socketfuzz')
       .executeTakeFirstOrThrow();
     const memory = memoryMark();
-    const tally = { inputs: 0, typed: 0, accepted: 0, bad: [] as { code: number; kind: string }[] };
+    const tally: Tally<{ code: number; kind: string }> = {
+      inputs: 0,
+      typed: 0,
+      accepted: 0,
+      bad: [],
+    };
     let connections = 0;
     await countingRejections(async (rejections) => {
       let socket = new FrameSink();
@@ -180,15 +186,14 @@ describe('suite 2: relay WebSocket frames under hostile input', () => {
         connections++;
       }
       connection.close(1000, 'done');
-      rows.push({
-        surface: `WebSocket frames, in-process handler (${connections} connections)`,
-        inputs: tally.inputs,
-        crashes: tally.bad.length,
-        unhandledRejections: rejections(),
-        typedErrors: tally.typed,
-        accepted: tally.accepted,
-        memory: memory(),
-      });
+      rows.push(
+        tallyRow(
+          `WebSocket frames, in-process handler (${connections} connections)`,
+          tally,
+          rejections(),
+          memory(),
+        ),
+      );
       expect(tally.bad.slice(0, 5)).toEqual([]);
       expect(rejections()).toBe(0);
     });

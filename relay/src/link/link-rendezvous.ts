@@ -7,10 +7,19 @@ import type { LinkSide } from '@veil/wire';
 import { LINK_LIMITS } from '@veil/wire';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { RelayLinkBusyError, RelayLinkChannelFullError } from '../errors';
+import {
+  RelayLinkBusyError,
+  RelayLinkChannelFullError,
+  RelayLinkUnknownChannelError,
+} from '../errors';
+
+/** Channels one account may have open at once: a link or two in progress, never a flood. */
+export const OPEN_CHANNELS_PER_ACCOUNT = 2;
 
 interface Channel {
   readonly expiresAt: number;
+  /** The account whose signed-in device opened it. */
+  readonly openedBy: number;
   readonly messages: Record<LinkSide, string[]>;
 }
 
@@ -19,13 +28,26 @@ export class LinkRendezvous {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Adds a message from `side`; the channel starts (and its five minutes run) at its first one. */
-  post(channelId: string, side: LinkSide, message: string): void {
+  /**
+   * Adds a message from `side`. Only the existing device's first message opens a channel (its five
+   * minutes run from then), so `openedBy` — the account of that device's session — is required
+   * there: an anonymous caller cannot fill the store, and one account holds at most
+   * OPEN_CHANNELS_PER_ACCOUNT at once. The new browser only ever answers an open channel.
+   */
+  post(channelId: string, side: LinkSide, message: string, openedBy?: number): void {
     this.sweep();
     let channel = this.channels.get(channelId);
     if (channel === undefined) {
+      if (side === 'new' || openedBy === undefined) throw new RelayLinkUnknownChannelError();
       if (this.channels.size >= LINK_LIMITS.maxChannels) throw new RelayLinkBusyError();
-      channel = { expiresAt: this.now() + LINK_LIMITS.ttlMs, messages: { new: [], existing: [] } };
+      let open = 0;
+      for (const other of this.channels.values()) if (other.openedBy === openedBy) open += 1;
+      if (open >= OPEN_CHANNELS_PER_ACCOUNT) throw new RelayLinkBusyError();
+      channel = {
+        expiresAt: this.now() + LINK_LIMITS.ttlMs,
+        openedBy,
+        messages: { new: [], existing: [] },
+      };
       this.channels.set(channelId, channel);
     }
     const list = channel.messages[side];

@@ -83,10 +83,11 @@ describe('linking a device from a signed-in one', () => {
   it('refuses a swapped key: the codes differ and nothing is sent', async () => {
     const first = await newTestDevice(p, relay, 'alice');
     const fresh = freshBrowser();
-    // What a hostile relay would do: answer the new browser with its own key before the real one.
+    // What a hostile relay would do: answer the new browser with its own key before the real one
+    // (here through another account's device, since only a signed-in device opens a channel).
     const offer = decodeDeviceLinkOffer(fromBase64Url(fresh.link.text));
-    const links = new LinkApi(fresh.http);
-    await links.post(
+    const mallory = await newTestDevice(p, relay, 'mallory');
+    await new LinkApi(mallory.http).post(
       offer.channelId,
       'existing',
       encodeDeviceLinkHello(p.x25519KeyPair().publicKey),
@@ -98,6 +99,7 @@ describe('linking a device from a signed-in one', () => {
     await expect(existing.approve()).rejects.toBeInstanceOf(DeviceLinkTamperedError);
     fresh.link.cancel();
     // No payload was posted: the existing side holds only the two hellos.
+    const links = new LinkApi(fresh.http);
     expect(await links.read(offer.channelId, 'existing')).toHaveLength(2);
     expect(decodeDeviceList((await first.api.directory('alice')).deviceList).counter).toBe(1);
   }, 30_000);

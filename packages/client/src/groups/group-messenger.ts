@@ -54,6 +54,7 @@ import type { VaultLock } from '../vault/vault-lock';
 import { GroupCipher, type GroupChange } from './group-cipher';
 import { GroupLog } from './group-log';
 import { GroupInvites } from './invite-links';
+import { sharesReadReceipts } from '../settings/settings-store';
 
 export interface GroupMessengerDeps {
   readonly p: Primitives;
@@ -191,6 +192,8 @@ export class GroupMessenger implements GroupHooks {
       }
     }
     await this.deps.conversations.addUnread(conversationId, Number.NEGATIVE_INFINITY);
+    // privacy: with read receipts off, marked seen here and nothing sent (as in 1:1 chats).
+    if (!(await sharesReadReceipts(this.deps.privacy?.settings))) return;
     for (const [author, targets] of read) await this.sendReceipt(groupId, author, 'read', targets);
   }
 

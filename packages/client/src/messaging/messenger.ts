@@ -33,7 +33,7 @@ import type { RelayApi } from '../relay/relay-api';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore, StoredMessage } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
-import type { SettingsStore } from '../settings/settings-store';
+import { sharesReadReceipts, type SettingsStore } from '../settings/settings-store';
 import { advanceMark, messageIdHex, type ChatMessage, type DeliveryMark } from './chat-message';
 import { ActionApplier, conversationIdFor, messageRowId } from './action-applier';
 import { expiryOf, type Disappearing } from './disappearing';
@@ -181,6 +181,8 @@ export class Messenger {
     const rows = new Map<string, ChatMessage>();
     for (const message of messages) {
       if (message.peer !== peer || !/^[0-9a-f]{32}$/.test(message.id)) continue;
+      // privacy: a disappearing message keeps its expiry here too (and is gone if it has passed).
+      if (this.expired(message)) continue;
       const id = this.rowId(message.id);
       if (rows.has(id) || (await this.deps.history.get(id)) !== undefined) continue;
       rows.set(id, message);
@@ -188,6 +190,7 @@ export class Messenger {
     const fresh = [...rows].map(([id, value]) => ({ id, value }));
     if (fresh.length === 0) return 0;
     await this.deps.history.append(this.conversationId(peer), fresh);
+    for (const { value } of fresh) await this.trackExpiry(value);
     this.emit({ type: 'updated', message: fresh[fresh.length - 1]!.value });
     return fresh.length;
   }
@@ -739,8 +742,8 @@ export class Messenger {
   // — privacy: typing indicators, read receipts, disappearing messages (the rules are in
   //   typing.ts, settings/settings-store.ts and disappearing.ts; these connect them to 1:1 chats)
 
-  private async readReceipts(): Promise<boolean> {
-    return (await this.deps.privacy?.settings.get())?.readReceipts ?? true;
+  private readReceipts(): Promise<boolean> {
+    return sharesReadReceipts(this.deps.privacy?.settings);
   }
 
   /** The conversation's disappearing timer in seconds (0 = off). */

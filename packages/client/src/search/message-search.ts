@@ -213,6 +213,8 @@ export class MessageSearch {
       case 'updated': {
         const doc = this.byRow.get(change.id);
         const entry = doc === undefined ? undefined : this.docs[doc];
+        // Marks, receipts and `seen` update rows far more often than edits do: same text, no work.
+        if (entry !== undefined && entry.text === searchableText(change.value)) return;
         if (entry !== undefined) {
           this.put({
             id: change.id,

@@ -21,6 +21,14 @@ export const DEFAULT_SETTINGS: Settings = { typingIndicators: false, readReceipt
 
 const ROW_ID = 'device';
 
+/**
+ * Whether this device shares read receipts — both ways: when off it sends none, 1:1 or in groups,
+ * and shows no one's. Without settings (a device built without privacy deps) it shares them.
+ */
+export async function sharesReadReceipts(settings: SettingsStore | undefined): Promise<boolean> {
+  return (await settings?.get())?.readReceipts ?? true;
+}
+
 export class SettingsStore {
   private cached: Promise<Settings> | null = null;
   private readonly listeners = new Set<(settings: Settings) => void>();

@@ -22,7 +22,7 @@ import { ByteReader } from '../encoding/byte-reader';
 import { ByteWriter } from '../encoding/byte-writer';
 import { concatBytes, utf8 } from '../encoding/bytes';
 import { fail } from '../errors';
-import type { AccountPublic } from '../identity/account-identity';
+import { assertAccountId, type AccountPublic } from '../identity/account-identity';
 import type { Primitives } from '../primitives/primitives';
 import { SIZES } from '../primitives/sizes';
 import type { Ed25519KeyPair, Ed25519PublicKey } from '../types';
@@ -47,6 +47,7 @@ export function encodeInviteLink(link: InviteLink): Uint8Array {
   const nameBytes = utf8(link.name).length;
   if (nameBytes === 0 || nameBytes > LIMITS.maxGroupNameBytes)
     fail('INVALID_ARGUMENT', `${context}: group name must be 1..256 bytes`);
+  for (const admin of link.admins) assertAccountId(admin.accountId, context);
   const writer = new ByteWriter(128)
     .u8(VERSION.groupInvite)
     .fixed(link.groupId, GROUP_ID_BYTES)
@@ -68,10 +69,11 @@ export function decodeInviteLink(bytes: Uint8Array): InviteLink {
   const count = reader.u8();
   if (count === 0 || count > LIMITS.maxInviteAdmins)
     fail('MALFORMED', 'decodeInviteLink: bad admin count');
-  const admins = Array.from({ length: count }, () => ({
-    accountId: reader.string(LIMITS.maxAccountIdBytes),
-    accountKey: reader.fixed(SIZES.ed25519PublicKey) as Ed25519PublicKey,
-  }));
+  const admins = Array.from({ length: count }, () => {
+    const accountId = reader.string(LIMITS.maxAccountIdBytes);
+    if (accountId === '') fail('MALFORMED', 'decodeInviteLink: an admin without an account id');
+    return { accountId, accountKey: reader.fixed(SIZES.ed25519PublicKey) as Ed25519PublicKey };
+  });
   reader.end();
   return { groupId, secret, name, admins };
 }

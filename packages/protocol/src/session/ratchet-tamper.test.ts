@@ -7,12 +7,11 @@ import { equalBytes, utf8 } from '../encoding/bytes';
 import { isProtocolError } from '../errors';
 import { loadPrimitives } from '../primitives/load';
 import type { Primitives } from '../primitives/primitives';
-import { makeParty } from '../test-support/parties';
+import { startedSession } from '../test-support/parties';
 import type { Ed25519PublicKey } from '../types';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet';
 import { RATCHET_HEADER_LENGTH } from './ratchet-message';
 import { encodeRatchetState, type RatchetState } from './ratchet-state';
-import { acceptSession, initiateSession, sessionEncrypt } from './pqxdh';
 
 let p: Primitives;
 let sender: RatchetState;
@@ -21,24 +20,7 @@ const refusedBy = new Map<string, number>();
 
 beforeAll(async () => {
   p = await loadPrimitives();
-  const alice = makeParty(p, { accountId: 'alice' });
-  const bob = makeParty(p, { accountId: 'bob' });
-  const start = sessionEncrypt(
-    p,
-    initiateSession(p, {
-      account: alice.pub,
-      device: alice.device,
-      remote: bob.pub,
-      bundle: bob.bundle(),
-    }),
-    utf8('hi'),
-  );
-  const accepted = acceptSession(p, {
-    account: bob.pub,
-    device: bob.device,
-    prekeys: bob.lookup,
-    start: start.message,
-  });
+  const { start, accepted } = startedSession(p, utf8('hi'));
   sender = start.state;
   receiver = accepted.state;
 });

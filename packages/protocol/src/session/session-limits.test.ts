@@ -8,7 +8,7 @@ import { concatBytes, utf8 } from '../encoding/bytes';
 import { loadPrimitives } from '../primitives/load';
 import type { Primitives } from '../primitives/primitives';
 import { expectProtocolError } from '../test-support/expect-protocol-error';
-import { makeParty } from '../test-support/parties';
+import { makeParty, startedSession, talkingSession } from '../test-support/parties';
 import { acceptSession, initiateSession, sessionDecryptStart, sessionEncrypt } from './pqxdh';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet';
 import { encodeRatchetHeader } from './ratchet-message';
@@ -30,30 +30,13 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 /** Alice started, Bob accepted and answered, Alice read the answer: both have both chains. */
 function talking() {
-  const alice = makeParty(p, { accountId: 'alice' });
-  const bob = makeParty(p, { accountId: 'bob' });
-  const first = sessionEncrypt(
-    p,
-    initiateSession(p, {
-      account: alice.pub,
-      device: alice.device,
-      remote: bob.pub,
-      bundle: bob.bundle(),
-    }),
-    utf8('hello'),
-  );
-  const accepted = acceptSession(p, {
-    account: bob.pub,
-    device: bob.device,
-    prekeys: bob.lookup,
-    start: first.message,
-  });
-  const reply = ratchetEncrypt(p, accepted.state, utf8('ack'));
+  const session = talkingSession(p, utf8('hello'), utf8('ack'));
+  const { alice, bob } = session;
   return {
     parties: { alice, bob },
-    start: first.message,
-    alice: ratchetDecrypt(p, first.state, reply.message).state,
-    bob: reply.state,
+    start: session.start,
+    alice: session.aliceState,
+    bob: session.bobState,
   };
 }
 
@@ -260,18 +243,8 @@ describe('ratchet state encoding', () => {
 
 describe('session start and record', () => {
   test('a start naming an unknown signed or ML-KEM prekey is MISSING_PREKEY', () => {
-    const alice = makeParty(p, { accountId: 'alice' });
-    const bob = makeParty(p, { accountId: 'bob' });
-    const start = sessionEncrypt(
-      p,
-      initiateSession(p, {
-        account: alice.pub,
-        device: alice.device,
-        remote: bob.pub,
-        bundle: bob.bundle(),
-      }),
-      utf8('hi'),
-    ).message;
+    const { alice, bob, start: sent } = startedSession(p, utf8('hi'));
+    const start = sent.message;
     for (const prekeys of [
       { ...bob.lookup, signedPrekey: () => undefined },
       { ...bob.lookup, pqPrekey: () => undefined },

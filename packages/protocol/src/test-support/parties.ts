@@ -20,7 +20,15 @@ import {
   type SignedPrekey,
 } from '../identity/prekeys';
 import type { Primitives } from '../primitives/primitives';
-import type { PrekeyLookup } from '../session/pqxdh';
+import {
+  acceptSession,
+  initiateSession,
+  sessionEncrypt,
+  type AcceptedSession,
+  type PrekeyLookup,
+} from '../session/pqxdh';
+import { ratchetDecrypt, ratchetEncrypt } from '../session/ratchet';
+import type { RatchetState } from '../session/ratchet-state';
 import type { MlKemKeyPair, X25519KeyPair } from '../types';
 
 export interface TestParty {
@@ -90,4 +98,35 @@ export function makeParty(
       if (consumed.pqPrekeyId !== null) secrets.pq.delete(consumed.pqPrekeyId);
     },
   };
+}
+
+/** Alice's PQXDH start to Bob carrying `first`, and Bob's acceptance of it. */
+export function startedSession(p: Primitives, first: Uint8Array) {
+  const alice = makeParty(p, { accountId: 'alice' });
+  const bob = makeParty(p, { accountId: 'bob' });
+  const start = sessionEncrypt(
+    p,
+    initiateSession(p, {
+      account: alice.pub,
+      device: alice.device,
+      remote: bob.pub,
+      bundle: bob.bundle(),
+    }),
+    first,
+  );
+  const accepted: AcceptedSession = acceptSession(p, {
+    account: bob.pub,
+    device: bob.device,
+    prekeys: bob.lookup,
+    start: start.message,
+  });
+  return { alice, bob, start, accepted };
+}
+
+/** A session in step both ways: Alice started with `first`, Bob answered `reply`, Alice read it. */
+export function talkingSession(p: Primitives, first: Uint8Array, reply: Uint8Array) {
+  const { alice, bob, start, accepted } = startedSession(p, first);
+  const answer = ratchetEncrypt(p, accepted.state, reply);
+  const aliceState: RatchetState = ratchetDecrypt(p, start.state, answer.message).state;
+  return { alice, bob, start: start.message, aliceState, bobState: answer.state };
 }

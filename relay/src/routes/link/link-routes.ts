@@ -1,5 +1,5 @@
-// Device linking (docs/relay.md, "Device linking"): the rendezvous mailbox, open to anyone holding a
-// channel id (the new browser has no session yet), and the one-time enrolment a signed-in device
+// Device linking (docs/relay.md, "Device linking"): the rendezvous mailbox — opened by a signed-in
+// device, then readable by anyone holding the channel id (the new browser has no session yet) — and the one-time enrolment a signed-in device
 // makes for the browser it links, which that browser redeems for a session of the account. The
 // session is not bound to a device: the browser still has to register one under a device list
 // signed by the account key, which only the existing device could give it — so a relay, which can
@@ -42,7 +42,17 @@ export default async function linkRoutes(fastify: FastifyInstance): Promise<void
       schema: { params: LinkChannelParamsSchema, body: LinkPostBodySchema },
     },
     async (request, reply) => {
-      app.linkRendezvous.post(request.params.channel, request.params.side, request.body.message);
+      const { channel, side } = request.params;
+      // The existing side speaks as a registered device of its account (it opens the channel);
+      // the new browser has no session yet and may only answer a channel that is open.
+      let openedBy: number | undefined;
+      if (side === 'existing') {
+        await app.requireSession(request, reply);
+        const session = request.session!;
+        if (session.deviceId === null) throw new RelayDeviceNotBoundError();
+        openedBy = session.accountId;
+      }
+      app.linkRendezvous.post(channel, side, request.body.message, openedBy);
       return reply.code(204).send();
     },
   );
