@@ -140,7 +140,10 @@ export class GroupInvites {
    */
   async decline(groupId: string, accountId: string): Promise<void> {
     const state = await this.adminState(groupId, 'GroupInvites.decline');
+    const request = (await this.store.requests(groupId)).find((r) => r.accountId === accountId);
     await this.store.removeRequest(groupId, accountId);
+    // A requester pinned from their first message may have no device list yet (as in approve).
+    if (request !== undefined) await this.deps.groups.ensureContact(request).catch(() => undefined);
     await this.admins.declined(state, accountId);
   }
 
