@@ -1,7 +1,8 @@
 // Groups in the PWA, four browser profiles and one real relay: Alice makes a group of Bob and Carol
 // from her contacts; the three exchange messages, each shown with its author's name; Alice removes
 // Carol, who sees she is out and receives nothing sent after; Alice adds Dave, who reads and writes
-// from then on. The timeline shows every change.
+// from then on. The timeline shows every change. Bob mutes the group: Dave's message is kept and
+// counted in the group's row, tagged "Muted", but stays out of the title's unread total.
 import { expect, test, type Page } from '@playwright/test';
 import { addContact, signUp, uniqueName as unique } from '../support/veil-page';
 
@@ -82,8 +83,16 @@ test('three people talk in a group; a removed one hears nothing more; a fourth i
     timeout: 15_000,
   });
   await openGroup(dave, group);
+  await bob.getByLabel('Mute').selectOption({ label: 'until I unmute it' });
+  await bob.getByRole('button', { name: 'Mute group' }).click();
+  await expect(bob.getByRole('button', { name: 'Unmute' })).toBeVisible();
+  await bob.getByRole('link', { name: 'Back to chats' }).click();
   await say(dave, 'Hello from Dave');
-  await expect(history(bob)).toContainText('Hello from Dave', { timeout: 15_000 });
+  const bobsRow = bob.getByRole('list', { name: 'Groups' }).getByRole('listitem');
+  await expect(bobsRow).toContainText('Hello from Dave', { timeout: 15_000 });
+  await expect(bobsRow).toContainText('Muted');
+  await expect(bobsRow.getByLabel('1 unread')).toBeVisible();
+  await expect(bob).toHaveTitle(/^[^(]/);
   await expect(history(alice)).toContainText('Hello from Dave', { timeout: 15_000 });
 
   // Carol, long gone, has none of it.

@@ -253,6 +253,7 @@ export class VeilDevice {
       messenger: () => messenger,
       ownAccountId,
       forgetContact: (peer) => this.forgetContact(peer),
+      setGroupMute: (groupId, mutedUntil) => groups.setMuted(groupId, mutedUntil),
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
     });
     this.syncValue = sync;
@@ -731,6 +732,16 @@ export class VeilDevice {
   async setMuted(peer: string, muted: boolean): Promise<void> {
     await this.contacts.setMuted(peer, muted);
     await this.syncContact(peer);
+  }
+
+  /**
+   * Mutes a group until `mutedUntil` (ms; MUTED_ALWAYS for good) or unmutes it (0), here and on
+   * our other devices (groups/group-mutes.ts).
+   */
+  async setGroupMuted(groupId: string, mutedUntil: number): Promise<void> {
+    await this.groups.setMuted(groupId, mutedUntil);
+    // Offline, the other devices miss this one (as with a contact's mute); the mute here holds.
+    await this.sync.groupMuteChanged(groupId, mutedUntil).catch(() => undefined);
   }
 
   /**

@@ -2,13 +2,16 @@
 // blocked, muted or verified — and history transfers go to the account's other devices as `sync`
 // records over the pairwise sessions. The messenger hands this class only records from a device our
 // own signed list names (messenger.ts, receiveFromOwnDevice); anything else never gets here. Group
-// membership needs nothing of this: group operations already reach our own devices.
+// membership needs nothing of this (group operations already reach our own devices); a group's
+// mute does, as a contact's does.
 import {
   decodeAttachmentPointer,
   decodeSyncRecord,
   encodeAttachmentPointer,
   encodeSyncRecord,
   equalBytes,
+  fromBase64Url,
+  toBase64Url,
   type Ed25519PublicKey,
   type Primitives,
   type SyncRecord,
@@ -36,6 +39,8 @@ export interface OwnDeviceSyncDeps {
   readonly ownAccountId: () => Promise<string>;
   /** Forgets a contact here (sessions, history, row): VeilDevice.removeContact without the sync. */
   readonly forgetContact: (peer: string) => Promise<void>;
+  /** Mutes a group here (GroupMessenger.setMuted): what a `groupMute` record from us asks. */
+  readonly setGroupMute: (groupId: string, mutedUntil: number) => Promise<void>;
   readonly onEvent?: (event: MessengerEvent) => void;
 }
 
@@ -82,6 +87,11 @@ export class OwnDeviceSync {
     });
   }
 
+  /** Tells our other devices the group's mute here now (0: not muted). */
+  groupMuteChanged(groupId: string, mutedUntil: number): Promise<void> {
+    return this.send({ kind: 'groupMute', groupId: fromBase64Url(groupId), mutedUntil });
+  }
+
   private async send(record: SyncRecord): Promise<void> {
     const { p } = this.deps;
     const own = await this.deps.ownAccountId();
@@ -116,6 +126,9 @@ export class OwnDeviceSync {
         return;
       case 'read':
         // Read state is shown per device for now; the record is understood and ignored.
+        return;
+      case 'groupMute':
+        await this.deps.setGroupMute(toBase64Url(record.groupId), record.mutedUntil);
         return;
     }
   }

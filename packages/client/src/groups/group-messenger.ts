@@ -54,6 +54,7 @@ import type { VaultLock } from '../vault/vault-lock';
 import { GroupCipher, type GroupChange } from './group-cipher';
 import { GroupLog } from './group-log';
 import { GroupInvites } from './invite-links';
+import { GroupMutes } from './group-mutes';
 import { sharesReadReceipts } from '../settings/settings-store';
 
 export interface GroupMessengerDeps {
@@ -82,6 +83,8 @@ export interface GroupSummary {
   readonly last: ChatMessage | undefined;
   readonly unread: number;
   readonly lastActivity: number;
+  /** Muted until then (ms; MUTED_ALWAYS for good), or 0: group-mutes.ts. */
+  readonly mutedUntil: number;
 }
 
 type ChangeBody = Parameters<GroupCipher['propose']>[1];
@@ -106,9 +109,12 @@ export class GroupMessenger implements GroupHooks {
   private readonly order = new KeyedQueue();
   /** Invite links and the join requests they bring (invite-links.ts). */
   readonly invites: GroupInvites;
+  /** Which groups are muted here (group-mutes.ts); honoured in list(), typing and the unread total. */
+  readonly mutes: GroupMutes;
 
   constructor(private readonly deps: GroupMessengerDeps) {
     this.log = new GroupLog(deps.db, deps.vault);
+    this.mutes = new GroupMutes(deps.db, deps.vault);
     this.now = deps.now ?? Date.now;
     this.actions = new ActionApplier({
       history: deps.history,
@@ -169,7 +175,15 @@ export class GroupMessenger implements GroupHooks {
       const conversationId = this.conversationId(groupId);
       const last = (await this.deps.history.last(conversationId))?.value;
       const unread = (await this.deps.conversations.get(conversationId))?.unread ?? 0;
-      summaries.push({ groupId, state, last, unread, lastActivity: last?.storedAt ?? 0 });
+      const mutedUntil = await this.mutes.mutedUntil(groupId, this.now());
+      summaries.push({
+        groupId,
+        state,
+        last,
+        unread,
+        mutedUntil,
+        lastActivity: last?.storedAt ?? 0,
+      });
     }
     return summaries.sort((a, b) => b.lastActivity - a.lastActivity);
   }
@@ -226,6 +240,12 @@ export class GroupMessenger implements GroupHooks {
     }
   }
 
+  /** Mutes the group here until `mutedUntil` (ms; MUTED_ALWAYS for good), or unmutes it with 0. */
+  async setMuted(groupId: string, mutedUntil: number): Promise<void> {
+    await this.mutes.set(groupId, mutedUntil);
+    this.emit({ type: 'group', groupId });
+  }
+
   // — changes, proposed here
 
   /** Creates a group of us and `memberIds` (contacts we can write to); returns its id. */
@@ -248,8 +268,10 @@ export class GroupMessenger implements GroupHooks {
     return this.propose(groupId, { type: 'remove', accountId });
   }
 
-  promote(groupId: string, accountId: string): Promise<void> {
-    return this.propose(groupId, { type: 'promote', accountId });
+  /** Makes a member an admin, and hands them the group's invite link if this device holds it. */
+  async promote(groupId: string, accountId: string): Promise<void> {
+    await this.propose(groupId, { type: 'promote', accountId });
+    await this.invites.shareSecret(groupId, accountId);
   }
 
   /** Sets (or with null, revokes) the group's invite-link key: invite-links.ts. */
@@ -437,6 +459,8 @@ export class GroupMessenger implements GroupHooks {
         await this.retryEarlyKeys();
       }
       if (content.type === 'joinRequest') await this.invites.onRequest(sender, content);
+      if (content.type === 'joinDeclined') await this.invites.onDeclined(sender, content);
+      if (content.type === 'inviteSecret') await this.invites.onSecret(sender, content);
       if (content.type === 'senderKeyDistribution') {
         try {
           await (await this.cipher()).acceptDistribution(sender, content.distribution);
@@ -836,6 +860,7 @@ export class GroupMessenger implements GroupHooks {
   ): Promise<void> {
     const contact = await this.deps.contacts.get(author);
     if (contact?.blocked === true || contact?.muted === true) return;
+    if ((await this.mutes.mutedUntil(groupId, this.now())) !== 0) return;
     await this.deps.privacy?.typing.received({
       conversation: groupConversation(groupId),
       accountId: author,

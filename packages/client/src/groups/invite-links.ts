@@ -5,6 +5,8 @@
 // be added, proving the secret with a signature bound to their own account; an admin's device keeps
 // the request while it verifies against the group's current link, and approving it is the ordinary
 // signed `add`. A reset or revoked link turns every request made with it away, on every admin.
+// The secret itself goes, pairwise, to the group's admins only (and our own devices), so every
+// admin's device can show the link; a decline is told to the requester and to the other admins.
 import {
   decodeInviteLink,
   encodeInviteLink,
@@ -28,7 +30,8 @@ import type { DeviceAddress } from '../messaging/session-store';
 import type { VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
 import type { GroupMessenger } from './group-messenger';
-import { InviteStore, type JoinRequest } from './invite-store';
+import { InviteAdminChannel } from './invite-admin-channel';
+import { InviteStore, type JoinRequest, type OwnJoinRequest } from './invite-store';
 
 export interface GroupInvitesDeps {
   readonly p: Primitives;
@@ -54,9 +57,15 @@ export const JOIN_PATH = '/join';
 
 export class GroupInvites {
   private readonly store: InviteStore;
+  private readonly admins: InviteAdminChannel;
 
   constructor(private readonly deps: GroupInvitesDeps) {
     this.store = new InviteStore(deps.db, deps.vault);
+    this.admins = new InviteAdminChannel({
+      ...deps,
+      store: this.store,
+      adminState: (groupId, context) => this.adminState(groupId, context),
+    });
   }
 
   // — the admin's side
@@ -70,12 +79,13 @@ export class GroupInvites {
     const secret = this.deps.p.randomBytes(32);
     await this.deps.groups.setInviteKey(groupId, inviteKeyPair(this.deps.p, secret).publicKey);
     await this.store.setSecret(groupId, secret);
+    await this.shareSecret(groupId, null);
     return this.url(state, secret, origin);
   }
 
   /**
-   * The group's current link as made on this device, or null: none, revoked, reset elsewhere, or
-   * made by another admin (only the secret's public key is shared with the group).
+   * The group's current link, or null: none, revoked, or its secret not (yet) here — it reaches
+   * admins only, from the admin who made it (the group at large records its public key alone).
    */
   async link(groupId: string, origin: string): Promise<string | null> {
     const state = await this.deps.groups.state(groupId);
@@ -124,9 +134,38 @@ export class GroupInvites {
     await this.store.removeRequest(groupId, accountId);
   }
 
-  /** Forgets the request; the requester is not told (as with a request nobody answers). */
+  /**
+   * Forgets the request, and says so (pairwise, end to end) to the requester — who then reads
+   * "declined" — and to the other admins and our own other devices, whose pending lists drop it.
+   */
   async decline(groupId: string, accountId: string): Promise<void> {
+    const state = await this.adminState(groupId, 'GroupInvites.decline');
+    const request = (await this.store.requests(groupId)).find((r) => r.accountId === accountId);
     await this.store.removeRequest(groupId, accountId);
+    // A requester pinned from their first message may have no device list yet (as in approve).
+    if (request !== undefined) await this.deps.groups.ensureContact(request).catch(() => undefined);
+    await this.admins.declined(state, accountId);
+  }
+
+  /** The link's secret to the group's other admins and our other devices (or one new admin). */
+  shareSecret(groupId: string, only: string | null): Promise<void> {
+    return this.admins.shareSecret(groupId, only);
+  }
+
+  /** A decline from an admin: for our own request, or one an admin device of ours holds. */
+  onDeclined(
+    sender: DeviceAddress,
+    content: Extract<Content, { type: 'joinDeclined' }>,
+  ): Promise<void> {
+    return this.admins.onDeclined(sender, content);
+  }
+
+  /** A link's secret from a fellow admin (or our own other device). */
+  onSecret(
+    sender: DeviceAddress,
+    content: Extract<Content, { type: 'inviteSecret' }>,
+  ): Promise<void> {
+    return this.admins.onSecret(sender, content);
   }
 
   /** A join request that arrived over a pairwise session (GroupMessenger.onPairwise). */
@@ -181,7 +220,18 @@ export class GroupInvites {
     }
     if (reached.length === 0)
       throw new ProtocolError('UNTRUSTED_IDENTITY', 'GroupInvites.requestJoin: no admin reachable');
+    await this.store.setOwnRequest({
+      groupId: toBase64Url(link.groupId),
+      name: link.name,
+      admins: reached,
+      askedAt: this.deps.now(),
+    });
     return reached;
+  }
+
+  /** Our own request to join the group through a link, and whether an admin declined it. */
+  ownRequest(groupId: string): Promise<OwnJoinRequest | undefined> {
+    return this.store.ownRequest(groupId);
   }
 
   // — helpers

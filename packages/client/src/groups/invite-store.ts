@@ -1,7 +1,8 @@
 // What invite links leave on this device, vault-sealed in the `groups` table beside each group's
-// state (under `invite:` and `join:` ids, so no schema change): the secret of the link we made
-// (only its maker's device can show it again; the group records its public key alone), and the join
-// requests waiting for an admin's answer.
+// state (under `invite:`, `join:` and `asked:` ids, so no schema change): the secret of the group's
+// current link (made here, or handed to us as an admin by the admin who made it; the group records
+// its public key alone), the join requests waiting for an admin's answer, and — on the requester's
+// side — the requests we made, so an admin's "declined" is believed only for a group we asked.
 import { type Ed25519PublicKey } from '@veil/protocol';
 import type { VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
@@ -14,6 +15,17 @@ export interface JoinRequest {
   readonly proof: Uint8Array;
   /** When it reached this device (ms). */
   readonly requestedAt: number;
+}
+
+/** A request this device made through a link, and the answer if it was declined. */
+export interface OwnJoinRequest {
+  readonly groupId: string;
+  /** The group's name as the link gave it (we are not a member: we know no other). */
+  readonly name: string;
+  /** The admins the request reached: only they may decline it. */
+  readonly admins: readonly string[];
+  readonly askedAt: number;
+  readonly declined?: { readonly by: string; readonly at: number };
 }
 
 /** Requests kept per group at most (the oldest dropped): a bound on what strangers can make us hold. */
@@ -57,5 +69,13 @@ export class InviteStore {
   async removeRequest(groupId: string, accountId: string): Promise<void> {
     const kept = (await this.requests(groupId)).filter((r) => r.accountId !== accountId);
     await this.write(`join:${groupId}`, kept);
+  }
+
+  ownRequest(groupId: string): Promise<OwnJoinRequest | undefined> {
+    return this.read<OwnJoinRequest>(`asked:${groupId}`);
+  }
+
+  setOwnRequest(request: OwnJoinRequest): Promise<void> {
+    return this.write(`asked:${request.groupId}`, request);
   }
 }

@@ -127,6 +127,14 @@ const UNKNOWN_DEVICES = 'RELAY_ERR_UNKNOWN_DEVICES';
 /** Codes that mean "already handled": a redelivery after a crash, or a relay replaying. */
 const ALREADY_SEEN = new Set(['REPLAY', 'MISSING_PREKEY']);
 
+/** What our own other devices send the group messenger: changes, sender keys, invite answers. */
+const OWN_GROUP_CONTENT = new Set<Content['type']>([
+  'groupOperation',
+  'senderKeyDistribution',
+  'joinDeclined',
+  'inviteSecret',
+]);
+
 export class Messenger {
   private readonly now: () => number;
   private readonly actions: ActionApplier;
@@ -567,6 +575,8 @@ export class Messenger {
       case 'groupOperation':
       case 'senderKeyDistribution':
       case 'joinRequest':
+      case 'joinDeclined':
+      case 'inviteSecret':
         if (!opened.identityChanged) await this.deps.groups?.onPairwise(opened.sender, content);
         return;
       case 'reaction':
@@ -608,7 +618,7 @@ export class Messenger {
     let body;
     try {
       const content = decodeContent(plaintext);
-      if (content.type === 'groupOperation' || content.type === 'senderKeyDistribution') {
+      if (OWN_GROUP_CONTENT.has(content.type)) {
         await this.deps.groups?.onPairwise({ accountId: ownAccountId, deviceId }, content);
         return;
       }

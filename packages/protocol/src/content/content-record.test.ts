@@ -80,6 +80,18 @@ const content: fc.Arbitrary<Content> = fc.oneof(
     // Any encoded content but a sent transcript (type code 12 in its second byte).
     content: fc.uint8Array({ maxLength: 300 }).filter((bytes) => bytes[1] !== 12),
   }),
+  fc.record({
+    ...base,
+    type: fc.constant('joinDeclined' as const),
+    groupId: id,
+    requester: fc.constantFrom('dave', 'e.x', 'ü'),
+  }),
+  fc.record({
+    ...base,
+    type: fc.constant('inviteSecret' as const),
+    groupId: id,
+    secret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  }),
 );
 
 const codeOf = (fn: () => unknown): string => {

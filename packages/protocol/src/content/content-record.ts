@@ -21,6 +21,9 @@
 //                    (a "sent transcript" for the sender's own other devices; it never nests)
 //   joinRequest (13): 16 groupId | 64 proof (group-invite.ts: a request to join through a link)
 //   sync (14):       u32 len + encoded sync record (sync-record.ts; own devices only)
+//   joinDeclined (15): 16 groupId | u16 len + requester account id (an admin said no: told to the
+//                    requester and to the group's other admins, so every pending list drops it)
+//   inviteSecret (16): 16 groupId | 32 secret (the group's current invite link, admin to admin)
 // Texts and captions are at most 64 KiB of UTF-8; receipts name at most 1000 messages. A display
 // name is at most 128 bytes of UTF-8 (64 would leave ~21 characters of CJK or a handful of emoji)
 // with no control characters (no line breaks or escapes to smuggle into a UI); "" means none. An
@@ -34,7 +37,9 @@ import { ByteReader } from '../encoding/byte-reader';
 import { ByteWriter } from '../encoding/byte-writer';
 import { fromUtf8, utf8 } from '../encoding/bytes';
 import { fail } from '../errors';
+import { INVITE_SECRET_BYTES } from '../group/group-invite';
 import { GROUP_ID_BYTES } from '../group/group-types';
+import { assertAccountId } from '../identity/account-identity';
 import { SIZES } from '../primitives/sizes';
 
 export const MESSAGE_ID_BYTES = 16;
@@ -122,6 +127,18 @@ export type Content =
       readonly type: 'sync';
       /** A sync record (sync-record.ts); only the account's own devices ever receive this. */
       readonly record: Uint8Array;
+    })
+  | (Base & {
+      readonly type: 'joinDeclined';
+      readonly groupId: Uint8Array;
+      /** Whose request was declined; the admin who declined is whoever the session says sent it. */
+      readonly requester: string;
+    })
+  | (Base & {
+      readonly type: 'inviteSecret';
+      readonly groupId: Uint8Array;
+      /** The secret of the group's current link (group-invite.ts), for admins' devices only. */
+      readonly secret: Uint8Array;
     });
 
 export type ContentType = Content['type'];
@@ -141,6 +158,8 @@ const TYPE_CODES = {
   syncSent: 12,
   joinRequest: 13,
   sync: 14,
+  joinDeclined: 15,
+  inviteSecret: 16,
 } as const satisfies Record<ContentType, number>;
 
 /** 0 is "no avatar". */
@@ -353,6 +372,13 @@ export function encodeContent(content: Content): Uint8Array {
         fail('TOO_LARGE', `${context}: sync record too large`);
       writer.bytes(content.record);
       break;
+    case 'joinDeclined':
+      assertAccountId(content.requester, context);
+      writer.fixed(content.groupId, GROUP_ID_BYTES).string(content.requester);
+      break;
+    case 'inviteSecret':
+      writer.fixed(content.groupId, GROUP_ID_BYTES).fixed(content.secret, INVITE_SECRET_BYTES);
+      break;
   }
   return writer.finish();
 }
@@ -444,6 +470,21 @@ export function decodeContent(bytes: Uint8Array): Content {
       break;
     case 'sync':
       content = { ...base, type, record: reader.bytes(CONTENT_LIMITS.embeddedBytes) };
+      break;
+    case 'joinDeclined': {
+      const groupId = reader.fixed(GROUP_ID_BYTES);
+      const requester = reader.string(LIMITS.maxAccountIdBytes);
+      if (requester === '') fail('MALFORMED', 'decodeContent: a decline names an account');
+      content = { ...base, type, groupId, requester };
+      break;
+    }
+    case 'inviteSecret':
+      content = {
+        ...base,
+        type,
+        groupId: reader.fixed(GROUP_ID_BYTES),
+        secret: reader.fixed(INVITE_SECRET_BYTES),
+      };
       break;
   }
   reader.end();

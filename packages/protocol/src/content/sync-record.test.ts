@@ -27,6 +27,8 @@ describe('sync records', () => {
         verified: true,
       },
       { kind: 'read', peer: 'bob', upTo: p.randomBytes(16) },
+      { kind: 'groupMute', groupId: p.randomBytes(16), mutedUntil: Number.MAX_SAFE_INTEGER },
+      { kind: 'groupMute', groupId: p.randomBytes(16), mutedUntil: 0 },
     ];
     for (const record of records) {
       const content = decodeContent(

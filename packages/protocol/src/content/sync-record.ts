@@ -8,6 +8,7 @@
 //                u8 blocked | u8 muted | u8 verified (about that key: a receiver pinning another
 //                key ignores it)
 //   read (3):    u16 len + peer | 16 message id (read up to and including it)
+//   groupMute (6): 16 groupId | u64 muted until (ms; 0 = not muted, 2^53 - 1 = until unmuted)
 // Every flag is 0 or 1; a peer is a non-empty account id.
 
 import { LIMITS, VERSION } from '../constants';
@@ -15,6 +16,7 @@ import { ByteReader } from '../encoding/byte-reader';
 import { ByteWriter } from '../encoding/byte-writer';
 import { utf8 } from '../encoding/bytes';
 import { fail } from '../errors';
+import { GROUP_ID_BYTES } from '../group/group-types';
 import { SIZES } from '../primitives/sizes';
 import type { Ed25519PublicKey } from '../types';
 import { CONTENT_LIMITS, MESSAGE_ID_BYTES, type MessageId } from './content-record';
@@ -30,9 +32,11 @@ export type SyncRecord =
       readonly muted: boolean;
       readonly verified: boolean;
     }
-  | { readonly kind: 'read'; readonly peer: string; readonly upTo: MessageId };
+  | { readonly kind: 'read'; readonly peer: string; readonly upTo: MessageId }
+  | { readonly kind: 'groupMute'; readonly groupId: Uint8Array; readonly mutedUntil: number };
 
-const KIND_CODES = { history: 1, contact: 2, read: 3 } as const satisfies Record<
+// groupMute is 6, not 4: 4 and 5 are left to the read-state and settings kinds being added beside it.
+const KIND_CODES = { history: 1, contact: 2, read: 3, groupMute: 6 } as const satisfies Record<
   SyncRecord['kind'],
   number
 >;
@@ -80,6 +84,9 @@ export function encodeSyncRecord(record: SyncRecord): Uint8Array {
       writePeer(writer, record.peer);
       writer.fixed(record.upTo, MESSAGE_ID_BYTES);
       break;
+    case 'groupMute':
+      writer.fixed(record.groupId, GROUP_ID_BYTES).u64(record.mutedUntil);
+      break;
   }
   return writer.finish();
 }
@@ -110,6 +117,13 @@ export function decodeSyncRecord(bytes: Uint8Array): SyncRecord {
       break;
     case KIND_CODES.read:
       record = { kind: 'read', peer: readPeer(reader), upTo: reader.fixed(MESSAGE_ID_BYTES) };
+      break;
+    case KIND_CODES.groupMute:
+      record = {
+        kind: 'groupMute',
+        groupId: reader.fixed(GROUP_ID_BYTES),
+        mutedUntil: reader.u64(),
+      };
       break;
     default:
       fail('MALFORMED', `decodeSyncRecord: unknown sync kind ${code}`);

@@ -25,5 +25,10 @@ export const groupActions = {
   promote: (groupId: string, accountId: string) => changed(groups().promote(groupId, accountId)),
   rename: (groupId: string, name: string) => changed(groups().rename(groupId, name)),
   leave: (groupId: string) => changed(groups().leave(groupId)),
+  /** Until when the group is muted here (ms), or 0. */
+  mutedUntil: (groupId: string): Promise<number> => groups().mutes.mutedUntil(groupId, Date.now()),
+  /** Mutes until `mutedUntil` (MUTED_ALWAYS for good) or unmutes (0), on our other devices too. */
+  mute: (groupId: string, mutedUntil: number) =>
+    changed(veil.required().setGroupMuted(groupId, mutedUntil)),
   self: (): string => veil.username ?? '',
 };

@@ -1,7 +1,7 @@
 // Invite-link intents for the screens (group info, the join page): each calls the unlocked device's
 // GroupInvites and bumps the app's revision. Links are made for this page's own origin, the one the
 // relay serves the PWA from.
-import type { JoinRequest } from '@veil/client';
+import type { JoinRequest, OwnJoinRequest } from '@veil/client';
 import { veil } from '$lib/veil/veil-app.svelte';
 
 const invites = () => veil.required().groups.invites;
@@ -32,6 +32,9 @@ export const inviteActions = {
   decline: (groupId: string, accountId: string): Promise<void> =>
     changed(invites().decline(groupId, accountId)),
   request: (link: string): Promise<string[]> => invites().requestJoin(link),
+  /** Our own request through a link, with an admin's "declined" once it comes. */
+  ownRequest: (groupId: string): Promise<OwnJoinRequest | undefined> =>
+    invites().ownRequest(groupId),
   safetyNumber: async (accountId: string): Promise<string> =>
     (await veil.required().safetyNumber(accountId)).groups.join(' '),
 };

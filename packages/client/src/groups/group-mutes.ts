@@ -1,0 +1,48 @@
+// Muting a group, on this device and (through a `groupMute` sync record) on the account's other
+// devices. A muted group's messages are stored, shown and counted in its own row as ever; they only
+// stop drawing attention: they leave the unread total (title, app badge) and show no typing. One
+// vault-sealed row per muted group in the `groups` table, under a `mute:` id (no schema change), so
+// a locked profile does not say which groups are muted — only how many rows there are.
+import type { VeilDatabase } from '../store/veil-database';
+import type { VaultLock } from '../vault/vault-lock';
+
+/** "Until I unmute it": the largest time a u64 in the sync record and a JS number both hold. */
+export const MUTED_ALWAYS = Number.MAX_SAFE_INTEGER;
+
+/** The choices the app offers; "always" is MUTED_ALWAYS. */
+export const MUTE_FOR = {
+  hour: 60 * 60 * 1000,
+  eightHours: 8 * 60 * 60 * 1000,
+  week: 7 * 24 * 60 * 60 * 1000,
+} as const;
+
+/** Whether a group muted until `mutedUntil` (0 = not muted) is muted at `now`. */
+export function isMuted(mutedUntil: number, now: number): boolean {
+  return mutedUntil > now;
+}
+
+export class GroupMutes {
+  constructor(
+    private readonly db: VeilDatabase,
+    private readonly vault: VaultLock,
+  ) {}
+
+  /** Until when the group is muted (ms), or 0: never muted, unmuted, or the time has passed. */
+  async mutedUntil(groupId: string, now: number): Promise<number> {
+    const id = `mute:${groupId}`;
+    const row = await this.db.groups.get(id);
+    if (row === undefined) return 0;
+    const until = this.vault.codec.open('groups', id, row.body) as number;
+    return isMuted(until, now) ? until : 0;
+  }
+
+  /** Mutes the group until `mutedUntil` (ms; MUTED_ALWAYS for good), or unmutes it with 0. */
+  async set(groupId: string, mutedUntil: number): Promise<void> {
+    if (!Number.isSafeInteger(mutedUntil) || mutedUntil < 0) {
+      throw new RangeError('GroupMutes.set: mutedUntil must be a time in ms, or 0');
+    }
+    const id = `mute:${groupId}`;
+    if (mutedUntil === 0) await this.db.groups.delete(id);
+    else await this.db.groups.put({ id, body: this.vault.codec.seal('groups', id, mutedUntil) });
+  }
+}
