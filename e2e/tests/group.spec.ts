@@ -1,12 +1,31 @@
 // Groups in the PWA, four browser profiles and one real relay: Alice makes a group of Bob and Carol
-// from her contacts; the three exchange messages, each shown with its author's name; Alice removes
-// Carol, who sees she is out and receives nothing sent after; Alice adds Dave, who reads and writes
-// from then on. The timeline shows every change. Bob mutes the group: Dave's message is kept and
-// counted in the group's row, tagged "Muted", but stays out of the title's unread total.
+// from her contacts; the three exchange messages and an image (its thumbnail shown from the
+// message, the full image opened after its hash is checked), each shown with its author's name;
+// Alice removes Carol, who sees she is out and receives nothing sent after, not even an image; Alice
+// adds Dave, who reads and writes from then on. The timeline shows every change. Bob mutes the
+// group: Dave's message is kept and counted in the group's row, tagged "Muted", but stays out of the
+// title's unread total.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { addContact, signUp, uniqueName as unique } from '../support/veil-page';
 
 const history = (page: Page) => page.getByRole('list', { name: 'Messages' });
+
+const IMAGE = fileURLToPath(
+  new URL('../../web/static/icons/apple-touch-icon.png', import.meta.url),
+);
+
+async function sendImage(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Attach an image or file').setInputFiles({
+    name,
+    mimeType: 'image/png',
+    buffer: await readFile(IMAGE),
+  });
+  await expect(history(page).getByRole('button', { name: `Open image ${name}` })).toBeVisible({
+    timeout: 20_000,
+  });
+}
 
 async function openGroup(page: Page, name: string): Promise<void> {
   await page
@@ -22,7 +41,7 @@ async function say(page: Page, text: string): Promise<void> {
   await expect(history(page)).toContainText(text);
 }
 
-test('three people talk in a group; a removed one hears nothing more; a fourth is added', async ({
+test('three people talk and share an image in a group; a removed one gets nothing more; a fourth is added', async ({
   browser,
 }) => {
   test.setTimeout(120_000);
@@ -67,6 +86,16 @@ test('three people talk in a group; a removed one hears nothing more; a fourth i
   await expect(history(carol).getByRole('listitem').last()).toContainText(bobName);
   await expect(carol.locator('.history b')).toHaveCount(0);
 
+  // Carol shares a picture: one upload, one group message; both others see it and open it.
+  await sendImage(carol, 'crag.png');
+  for (const page of [alice, bob]) {
+    const opener = history(page).getByRole('button', { name: 'Open image crag.png' });
+    await expect(opener).toBeVisible({ timeout: 20_000 });
+    await expect(history(page).getByRole('listitem').last()).toContainText(carolName);
+    await opener.click();
+    await expect(history(page).getByRole('img', { name: 'Image crag.png' })).toBeVisible();
+  }
+
   // Alice removes Carol: Carol's screen says so, and what follows never reaches her.
   await alice.getByRole('button', { name: `Remove ${carolName}` }).click();
   await expect(history(alice)).toContainText(`You removed ${carolName}`);
@@ -74,6 +103,10 @@ test('three people talk in a group; a removed one hears nothing more; a fourth i
   await expect(history(carol)).toContainText(`${aliceName} removed you`);
   await say(alice, 'After Carol left');
   await expect(history(bob)).toContainText('After Carol left', { timeout: 15_000 });
+  await sendImage(alice, 'route.png');
+  await expect(history(bob).getByRole('button', { name: 'Open image route.png' })).toBeVisible({
+    timeout: 20_000,
+  });
 
   // Dave comes in by an admin's signed addition and joins the conversation.
   await alice.getByLabel('Add a contact').selectOption(daveName);
@@ -98,4 +131,5 @@ test('three people talk in a group; a removed one hears nothing more; a fourth i
   // Carol, long gone, has none of it.
   await expect(history(carol)).not.toContainText('After Carol left');
   await expect(history(carol)).not.toContainText('Hello from Dave');
+  await expect(history(carol)).not.toContainText('route.png');
 });

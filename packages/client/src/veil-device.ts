@@ -153,7 +153,17 @@ export class VeilDevice {
     const attachmentCache =
       typeof caches === 'undefined' ? new MemoryAttachmentCache() : new BrowserAttachmentCache();
     this.attachmentCache = attachmentCache;
-    this.attachments = new Attachments(p, http, () => this.messenger, attachmentCache);
+    this.attachments = new Attachments({
+      p,
+      http,
+      db,
+      vault: this.vault,
+      messenger: () => this.messenger,
+      groups: () => this.groups,
+      cache: attachmentCache,
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
     this.vault.onChange((state) => {
       this.ownDevices.forget();
       if (state !== 'unlocked') {
@@ -227,6 +237,7 @@ export class VeilDevice {
     });
     const groups = new GroupMessenger({
       privacy,
+      attachments: this.attachmentCache,
       p: this.options.p,
       api: this.api,
       db: this.options.db,
@@ -261,6 +272,7 @@ export class VeilDevice {
       sync: (deviceId, record) => sync.receive(deviceId, record),
       groups,
       privacy,
+      attachments: this.attachmentCache,
       p: this.options.p,
       api: this.api,
       cipher: this.cipher,

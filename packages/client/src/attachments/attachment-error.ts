@@ -9,6 +9,11 @@ export type AttachmentErrorCode =
   | 'TAMPERED'
   /** The relay could not be reached, even after retrying; the upload can be tried again later. */
   | 'NETWORK'
+  /**
+   * This device cannot keep the file until it is online: the browser's storage quota is spent, or
+   * the attachments already waiting to send fill the queue's bound (attachment-queue.ts).
+   */
+  | 'STORAGE_FULL'
   | 'CANCELLED';
 
 export class AttachmentError extends Error {

@@ -10,6 +10,7 @@ import {
   decodeContent,
   decodeDeviceList,
   decodeGroupOperation,
+  encodeAttachmentPointer,
   encodeContent,
   equalBytes,
   fromHex,
@@ -21,6 +22,7 @@ import {
   verifyDeviceCertificate,
   type Ed25519PublicKey,
   type AccountPublic,
+  type AttachmentPointer,
   type Content,
   type GroupState,
   type Primitives,
@@ -31,6 +33,7 @@ import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from '../devices/device-list-sync';
 import type { OwnDeviceList } from '../devices/own-device-list';
 import type { KeyStore } from '../keys/key-store';
+import type { AttachmentCache } from '../attachments/attachment-cache';
 import { messageBody } from '../attachments/attachment-content';
 import { ActionApplier, conversationIdFor, messageRowId } from '../messaging/action-applier';
 import { messageIdHex, type ChatMessage, type GroupEvent } from '../messaging/chat-message';
@@ -74,6 +77,8 @@ export interface GroupMessengerDeps {
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
   readonly privacy?: PrivacyDeps;
+  /** Opened attachments kept on this device (dropped with a message deleted for everyone). */
+  readonly attachments?: AttachmentCache;
 }
 
 /** One group as the conversation list shows it. */
@@ -122,6 +127,7 @@ export class GroupMessenger implements GroupHooks {
       codec: deps.vault.codec,
       emit: (event) => this.emit(event),
       now: this.now,
+      ...(deps.attachments === undefined ? {} : { attachments: deps.attachments }),
     });
     this.invites = new GroupInvites({ ...deps, groups: this, now: this.now });
   }
@@ -532,33 +538,58 @@ export class GroupMessenger implements GroupHooks {
    * Encrypts `text` once under our sender key and uploads it once for every member device;
    * `replyTo` is the hex id of the message it answers.
    */
-  async sendText(groupId: string, text: string, replyTo?: string): Promise<ChatMessage> {
-    await this.memberState(groupId, 'GroupMessenger.sendText');
-    const messageId = this.deps.p.randomBytes(16);
-    // privacy: the message carries the group's disappearing timer as it is now.
-    const seconds = await this.disappearingTimer(groupId);
-    const content: Content = {
+  sendText(groupId: string, text: string, replyTo?: string): Promise<ChatMessage> {
+    return this.sendMessage(groupId, {
       type: 'text',
-      messageId,
+      messageId: this.deps.p.randomBytes(16),
       sentAt: this.now(),
       text,
       replyTo: replyTo === undefined ? null : fromHex(replyTo),
-      ...(seconds === 0 ? {} : { expireSeconds: seconds }),
-    };
+    });
+  }
+
+  /**
+   * Like sendText, for an attachment already uploaded (attachments/attachment-upload.ts): the
+   * pointer (blob id, key, digest, thumbnail) travels inside the sender-key-encrypted record, so
+   * one encryption serves every member, and only members of the current epoch get its key.
+   */
+  sendAttachment(
+    groupId: string,
+    pointer: AttachmentPointer,
+    caption = '',
+    replyTo?: string,
+  ): Promise<ChatMessage> {
+    return this.sendMessage(groupId, {
+      type: 'attachment',
+      messageId: this.deps.p.randomBytes(16),
+      sentAt: this.now(),
+      pointer: encodeAttachmentPointer(pointer),
+      caption,
+      replyTo: replyTo === undefined ? null : fromHex(replyTo),
+    });
+  }
+
+  private async sendMessage(
+    groupId: string,
+    untimed: Extract<Content, { type: 'text' | 'attachment' }>,
+  ): Promise<ChatMessage> {
+    await this.memberState(groupId, 'GroupMessenger.sendText');
+    // privacy: the message carries the group's disappearing timer as it is now.
+    const seconds = await this.disappearingTimer(groupId);
+    const content = seconds === 0 ? untimed : { ...untimed, expireSeconds: seconds };
     // Encoded before it is stored (and again when sent; it is cheap): a text over the protocol's
     // limit is refused, not left queued.
     encodeContent(content);
     const message: ChatMessage = {
-      id: messageIdHex(messageId),
+      id: messageIdHex(content.messageId),
       direction: 'out',
       peer: await this.self(),
-      text,
+      ...messageBody(content)!,
       sentAt: content.sentAt,
       storedAt: this.now(),
       mark: 'queued',
       seen: true,
       group: groupId,
-      ...(replyTo === undefined ? {} : { replyTo }),
       ...(seconds === 0 ? {} : { expiresAt: expiryOf(content.sentAt, seconds, this.now()) }),
     };
     await this.deps.history.append(this.conversationId(groupId), [
@@ -749,7 +780,7 @@ export class GroupMessenger implements GroupHooks {
       await this.receivedTimer(groupId, certificate.accountId, fromUs, content);
       return;
     }
-    if (content.type !== 'text') return; // attachments and the rest arrive with their features
+    if (content.type !== 'text' && content.type !== 'attachment') return; // the rest: their features
     if (!fromUs) this.deps.privacy?.typing.sent(groupConversation(groupId), certificate.accountId);
     const seconds = content.expireSeconds ?? 0;
     const expiresAt = seconds === 0 ? undefined : expiryOf(content.sentAt, seconds, this.now());

@@ -15,6 +15,7 @@ import {
   type Actor,
 } from './message-actions';
 import type { MessengerEvent } from './messenger';
+import type { AttachmentCache } from '../attachments/attachment-cache';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore } from '../store/message-store';
 import type { RowCodec } from '../store/row-codec';
@@ -38,6 +39,8 @@ export interface ActionApplierDeps {
   readonly codec: RowCodec;
   readonly emit: (event: MessengerEvent) => void;
   readonly now: () => number;
+  /** Opened attachments kept on this device: a message deleted for everyone takes its copy along. */
+  readonly attachments?: AttachmentCache;
 }
 
 /**
@@ -134,6 +137,9 @@ export class ActionApplier {
     }
     if (next === null) return false;
     await history.update(row.id, next);
+    if (next.deleted === true && message.attachment !== undefined) {
+      await this.deps.attachments?.delete(message.attachment.blobId);
+    }
     if (message.direction === 'in' && !message.seen && next.seen) {
       await this.deps.conversations.addUnread(row.conversationId, -1);
     }

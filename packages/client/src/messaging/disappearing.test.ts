@@ -170,7 +170,8 @@ describe('disappearing messages', () => {
     offset += 61_000;
     for (const d of [alice, bob]) {
       await d.disappearing.sweep();
-      expect(await groupTexts(d)).toEqual([]);
+      // Bob's row shows a moment before its expiry is recorded; recording a due one removes it.
+      await until(async () => (await groupTexts(d)).length === 0, 'gone');
     }
   });
 });

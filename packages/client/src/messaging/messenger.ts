@@ -23,6 +23,7 @@ import {
   toBase64Url,
   type Primitives,
 } from '@veil/protocol';
+import type { AttachmentCache } from '../attachments/attachment-cache';
 import { messageBody } from '../attachments/attachment-content';
 import { canSendTo, type Contact } from '../contacts/contact';
 import type { ContactBook } from '../contacts/contact-book';
@@ -78,7 +79,9 @@ export type MessengerEvent =
   /** A message disappeared (its timer ran out) and was deleted from this device. */
   | { readonly type: 'removed'; readonly message: ChatMessage }
   /** Who is typing in a conversation (`direct:<account>` or `group:<id>`) changed. */
-  | { readonly type: 'typing'; readonly conversation: string; readonly typists: readonly string[] };
+  | { readonly type: 'typing'; readonly conversation: string; readonly typists: readonly string[] }
+  /** Attachments waiting to send changed: one was queued, sent, cancelled or refused for good. */
+  | { readonly type: 'attachments-queued' };
 
 /** Typing indicators, the settings and disappearing messages (present once the vault is open). */
 export interface PrivacyDeps {
@@ -105,6 +108,8 @@ export interface MessengerDeps {
   readonly now?: () => number;
   readonly groups?: GroupHooks;
   readonly privacy?: PrivacyDeps;
+  /** Opened attachments kept on this device (dropped with a message deleted for everyone). */
+  readonly attachments?: AttachmentCache;
   /** Where `sync` records from our own listed devices go (devices/sync-own-devices.ts). */
   readonly sync?: (deviceId: number, record: Uint8Array) => Promise<void>;
 }
@@ -148,6 +153,7 @@ export class Messenger {
       codec: deps.codec,
       emit: (event) => this.emit(event),
       now: this.now,
+      ...(deps.attachments === undefined ? {} : { attachments: deps.attachments }),
     });
     this.receipts = new ReceiptLedger({
       history: deps.history,

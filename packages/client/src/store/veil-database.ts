@@ -38,6 +38,8 @@ export const ENCRYPTED_TABLES = [
   'profile',
   'settings',
   'expiring',
+  'attachmentQueue',
+  'attachmentChunks',
 ] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
@@ -61,6 +63,12 @@ export class VeilDatabase extends Dexie {
    * says when a conversation was active.
    */
   expiring!: EntityTable<EncryptedRow, 'id'>;
+  /**
+   * Attachments waiting to send (attachments/attachment-queue.ts): one row each, in the order they
+   * were chosen, and their bytes in `attachmentChunks` rows of at most 1 MiB (`<queue id>:<index>`).
+   */
+  attachmentQueue!: EntityTable<OrderedRow, 'id'>;
+  attachmentChunks!: EntityTable<EncryptedRow, 'id'>;
 
   constructor(name: string, options?: DexieOptions) {
     super(name, options);
@@ -79,5 +87,7 @@ export class VeilDatabase extends Dexie {
     this.version(2).stores({ profile: '&id' });
     // Version 3 adds two tables (settings, disappearing messages); existing rows stay as they are.
     this.version(3).stores({ settings: '&id', expiring: '&id' });
+    // Version 4 adds the attachments waiting to send; existing rows stay as they are.
+    this.version(4).stores({ attachmentQueue: '&id, order', attachmentChunks: '&id' });
   }
 }

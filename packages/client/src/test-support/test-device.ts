@@ -88,6 +88,7 @@ export function socketFor(
     },
     onReady: () => {
       void device.outbox.flush({ force: true });
+      device.attachments.sendQueued().catch(() => undefined);
     },
     onState: (state) => {
       states.push(state);

@@ -540,6 +540,8 @@ class VeilApp {
         ),
       onReady: () => {
         void device.outbox.flush({ force: true });
+        // Attachments chosen offline (kept across reloads) go now.
+        device.attachments.sendQueued().catch(() => undefined);
         void this.keepReachable(device);
       },
       onPrekeysLow: () => void this.keepReachable(device),
@@ -565,6 +567,7 @@ class VeilApp {
   private readonly onOnline = (): void => {
     this.socket?.reconnectNow();
     void this.device?.outbox.flush({ force: true });
+    this.device?.attachments.sendQueued().catch(() => undefined);
   };
 
   /** Follows the browser's `online` event; returns the function that stops following. */
