@@ -267,6 +267,7 @@ export class VeilDevice {
     // The settings follow the account: a change made here goes to our other devices.
     privacy.settings.onChange((_settings, origin) => {
       if (origin === 'local') sync.settingsChanged().catch(() => undefined);
+      else this.options.onEvent?.({ type: 'settings' });
     });
     const messenger: Messenger = new Messenger({
       sync: (deviceId, record) => sync.receive(deviceId, record),

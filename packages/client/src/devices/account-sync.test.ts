@@ -42,6 +42,7 @@ describe('account sync', () => {
     for (const d of [first, second]) await until(async () => (await unread(d, 'bob')) === 2, 'two');
     await first.messenger.markSeen('bob');
     await until(async () => (await unread(second, 'bob')) === 0, 'read on the second device');
+    expect(second.events).toContainEqual({ type: 'read', conversation: 'direct:bob' });
     const seen = await second.messenger.history('bob', { limit: 10 });
     expect(seen.map((m) => m.value.seen)).toEqual([true, true]);
     await until(
@@ -65,6 +66,7 @@ describe('account sync', () => {
     await second.settings.update({ readReceipts: false, typingIndicators: true });
     await until(async () => !(await first.settings.get()).readReceipts, 'setting followed');
     expect(await first.settings.get()).toEqual({ readReceipts: false, typingIndicators: true });
+    expect(first.events).toContainEqual({ type: 'settings' }); // so screens re-read them
     // The later change wins both ways; a stale one changes nothing.
     await first.settings.update({ typingIndicators: false });
     await until(async () => !(await second.settings.get()).typingIndicators, 'and back');

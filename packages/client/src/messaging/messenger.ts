@@ -74,6 +74,8 @@ export type MessengerEvent =
   | { readonly type: 'rejected'; readonly reason: string }
   /** Another device of ours read a conversation (`direct:<account>` or `group:<id>`): fewer unread. */
   | { readonly type: 'read'; readonly conversation: string }
+  /** Another device of ours changed the account's settings, and its change won (settings/). */
+  | { readonly type: 'settings' }
   /** Another device of ours changed a contact here (devices/sync-own-devices.ts). */
   | { readonly type: 'synced'; readonly peer: string }
   /** A group's state changed (an operation applied); its timeline row came as a 'message'. */
