@@ -43,6 +43,7 @@ import {
 } from '../messaging/message-actions';
 import { expiryOf } from '../messaging/disappearing';
 import type { GroupHooks, MessengerEvent, PrivacyDeps, ReadMark } from '../messaging/messenger';
+import { importMessages } from '../messaging/import-messages';
 import { markSeenThrough } from '../messaging/seen-through';
 import { groupConversation } from '../messaging/typing';
 import type { Outbox, OutboxRecipient } from '../messaging/outbox';
@@ -268,26 +269,22 @@ export class GroupMessenger implements GroupHooks {
    * Stores group messages another device of ours had (a history transfer or backup file), each
    * once by id, as Messenger.importMessages does for 1:1 history. Returns how many were new.
    */
-  async importMessages(groupId: string, messages: readonly ChatMessage[]): Promise<number> {
-    const rows = new Map<string, ChatMessage>();
-    for (const message of messages) {
-      if (message.group !== groupId || !/^[0-9a-f]{32}$/.test(message.id)) continue;
-      // Timeline rows are this device's own, written as it applies the group's operations.
-      if (message.groupEvent !== undefined) continue;
-      // privacy: a disappearing message keeps its expiry here too (and is gone if it has passed).
-      if (message.expiresAt !== undefined && message.expiresAt <= this.now()) continue;
-      const id = this.rowId(message.id);
-      if (rows.has(id) || (await this.deps.history.get(id)) !== undefined) continue;
-      rows.set(id, message);
-    }
-    const fresh = [...rows].map(([id, value]) => ({ id, value }));
-    if (fresh.length === 0) return 0;
-    await this.deps.history.append(this.conversationId(groupId), fresh);
-    for (const { value } of fresh) await this.trackExpiry(value);
-    const unseen = fresh.filter((m) => m.value.direction === 'in' && !m.value.seen).length;
-    if (unseen > 0) await this.deps.conversations.addUnread(this.conversationId(groupId), unseen);
-    this.emit({ type: 'updated', message: fresh[fresh.length - 1]!.value });
-    return fresh.length;
+  importMessages(groupId: string, messages: readonly ChatMessage[]): Promise<number> {
+    return importMessages(
+      {
+        ...this.deps,
+        rowId: (id) => this.rowId(id),
+        now: this.now,
+        trackExpiry: (message) => this.trackExpiry(message),
+        onStored: (message) => this.emit({ type: 'updated', message }),
+      },
+      {
+        conversationId: this.conversationId(groupId),
+        messages,
+        // Timeline rows are this device's own, written as it applies the group's operations.
+        belongs: (message) => message.group === groupId && message.groupEvent === undefined,
+      },
+    );
   }
 
   /** Another device of ours read the group up to message `upTo` (hex): the same here. */

@@ -46,6 +46,7 @@ import {
 } from './message-actions';
 import type { Outbox, OutboxEvent } from './outbox';
 import { ReceiptLedger } from './receipt-ledger';
+import { importMessages, type ImportTarget } from './import-messages';
 import { markSeenThrough } from './seen-through';
 import type { DeviceAddress } from './session-store';
 import { directConversation, type Typing } from './typing';
@@ -201,24 +202,22 @@ export class Messenger {
    * (by id) is skipped, so a repeated or overlapping transfer adds nothing twice. Returns how many
    * were new.
    */
-  async importMessages(peer: string, messages: readonly ChatMessage[]): Promise<number> {
-    const rows = new Map<string, ChatMessage>();
-    for (const message of messages) {
-      if (message.peer !== peer || !/^[0-9a-f]{32}$/.test(message.id)) continue;
-      // privacy: a disappearing message keeps its expiry here too (and is gone if it has passed).
-      if (this.expired(message)) continue;
-      const id = this.rowId(message.id);
-      if (rows.has(id) || (await this.deps.history.get(id)) !== undefined) continue;
-      rows.set(id, message);
-    }
-    const fresh = [...rows].map(([id, value]) => ({ id, value }));
-    if (fresh.length === 0) return 0;
-    await this.deps.history.append(this.conversationId(peer), fresh);
-    for (const { value } of fresh) await this.trackExpiry(value);
-    const unseen = fresh.filter((m) => m.value.direction === 'in' && !m.value.seen).length;
-    if (unseen > 0) await this.deps.conversations.addUnread(this.conversationId(peer), unseen);
-    this.emit({ type: 'updated', message: fresh[fresh.length - 1]!.value });
-    return fresh.length;
+  importMessages(peer: string, messages: readonly ChatMessage[]): Promise<number> {
+    return importMessages(this.importTarget(), {
+      conversationId: this.conversationId(peer),
+      messages,
+      belongs: (message) => message.peer === peer && message.group === undefined,
+    });
+  }
+
+  private importTarget(): ImportTarget {
+    return {
+      ...this.deps,
+      rowId: (id) => this.rowId(id),
+      now: this.now,
+      trackExpiry: (message) => this.trackExpiry(message),
+      onStored: (message) => this.emit({ type: 'updated', message }),
+    };
   }
 
   /**
