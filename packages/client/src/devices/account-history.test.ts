@@ -19,9 +19,16 @@ beforeAll(async () => {
 beforeEach(async () => {
   relay = await startRelay();
 });
+/** The test's sockets, stopped even when it fails (a relay does not stop under open sockets). */
+let live: { stop(): void }[] = [];
 afterEach(async () => {
+  for (const socket of live.splice(0)) socket.stop();
   await relay.stop();
 });
+
+/** Waits for something another device does: generous, as the machine running CI is shared. */
+const arrive = (check: () => Promise<boolean> | boolean, what: string) =>
+  until(check, what, 20_000);
 
 /** A stored message as another device holds it: storedAt is when it was stored there. */
 const strip = (m: ChatMessage) => ({ ...m, storedAt: 0 });
@@ -72,26 +79,27 @@ describe('a new device gets the account history', () => {
     await first.addContact('carol');
     await bob.addContact('alice');
     const sockets = [first.connect(), bob.connect(), carol.connect()];
-    await until(() => sockets.every((s) => s.state === 'open'), 'online');
+    live = sockets;
+    await arrive(() => sockets.every((s) => s.state === 'open'), 'online');
 
     await bob.messenger.sendText('alice', 'hello alice');
-    await until(async () => (await direct(first, 'bob')).length === 1, '1:1 arrived');
+    await arrive(async () => (await direct(first, 'bob')).length === 1, '1:1 arrived');
     await first.messenger.sendText('bob', 'hello bob');
     const groupId = await first.groups.create('Climbing', ['bob', 'carol']);
-    await until(async () => (await bob.groups.state(groupId)) !== undefined, 'bob joined');
-    await until(async () => (await carol.groups.state(groupId)) !== undefined, 'carol joined');
+    await arrive(async () => (await bob.groups.state(groupId)) !== undefined, 'bob joined');
+    await arrive(async () => (await carol.groups.state(groupId)) !== undefined, 'carol joined');
     await bob.groups.sendText(groupId, 'Saturday?');
-    await until(async () => (await groupTexts(first, groupId)).length === 1, 'group text');
+    await arrive(async () => (await groupTexts(first, groupId)).length === 1, 'group text');
     await first.groups.sendText(groupId, 'Yes');
     await first.settings.update({ typingIndicators: true });
 
     // A device added now knows nothing of the group until the transfer.
     const second = await addTestDevice(p, relay, 'alice');
     sockets.push(second.connect());
-    await until(() => sockets[3]!.state === 'open', 'second online');
+    await arrive(() => sockets[3]!.state === 'open', 'second online');
     expect(await second.groups.state(groupId)).toBeUndefined();
     expect(await first.sync.sendHistory({ range: 'all' })).toBe(4);
-    await until(async () => (await groupTexts(second, groupId)).length === 2, 'group history');
+    await arrive(async () => (await groupTexts(second, groupId)).length === 2, 'group history');
     expect((await second.groups.state(groupId))?.members.map((m) => m.accountId).sort()).toEqual([
       'alice',
       'bob',
@@ -100,23 +108,23 @@ describe('a new device gets the account history', () => {
     expect(await groupTexts(second, groupId)).toEqual(await groupTexts(first, groupId));
     expect(await direct(second, 'bob')).toEqual(await direct(first, 'bob'));
     // The settings follow the transfer, in a record of their own.
-    await until(async () => (await second.settings.get()).typingIndicators, 'settings');
+    await arrive(async () => (await second.settings.get()).typingIndicators, 'settings');
     // It reads what follows (Bob's chain came along) and is read (its own chain went to members).
     await bob.groups.sendText(groupId, 'at ten');
-    await until(async () => (await groupTexts(second, groupId)).length === 3, 'new group text');
+    await arrive(async () => (await groupTexts(second, groupId)).length === 3, 'new group text');
     await second.groups.sendText(groupId, 'from the new device');
-    await until(async () => (await groupTexts(carol, groupId)).length === 4, 'carol reads it');
+    await arrive(async () => (await groupTexts(carol, groupId)).length === 4, 'carol reads it');
 
     // A backup file, restored on a third device: the same history, contacts, group and settings.
     // Made once the receipts for that last message are in, so the history holds still meanwhile.
-    await until(async () => {
+    await arrive(async () => {
       const last = (await groupTexts(first, groupId)).at(-1);
       return last?.receipts?.['bob'] !== undefined && last.receipts['carol'] !== undefined;
     }, 'receipts in');
     const file = await backup(first, 'correct horse battery staple');
     const third = await addTestDevice(p, relay, 'alice');
     sockets.push(third.connect());
-    await until(() => sockets[4]!.state === 'open', 'third online');
+    await arrive(() => sockets[4]!.state === 'open', 'third online');
     expect(await refused(third.restoreHistoryBackup('wrong passphrase', pieces(file)))).toBe(
       'WRONG_PASSPHRASE',
     );
@@ -146,6 +154,5 @@ describe('a new device gets the account history', () => {
     expect(
       (await third.restoreHistoryBackup('correct horse battery staple', pieces(file))).messages,
     ).toBe(0);
-    for (const socket of sockets) socket.stop();
   }, 90_000);
 });
