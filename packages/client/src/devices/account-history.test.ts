@@ -9,6 +9,7 @@ import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-r
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../messaging/chat-message';
 import { addTestDevice, newTestDevice, until, type TestDevice } from '../test-support/test-device';
+import { generateBackupCode } from './history-backup-export';
 import { HistoryBackupError } from './history-backup-records';
 
 let p: Primitives;
@@ -121,38 +122,33 @@ describe('a new device gets the account history', () => {
       const last = (await groupTexts(first, groupId)).at(-1);
       return last?.receipts?.['bob'] !== undefined && last.receipts['carol'] !== undefined;
     }, 'receipts in');
-    const file = await backup(first, 'correct horse battery staple');
+    // Locked with a generated recovery code rather than a typed passphrase.
+    const code = generateBackupCode(p);
+    expect(code).toMatch(/^(?:[A-Za-z0-9_-]{4}-){6}[A-Za-z0-9_-]{4}$/);
+    const file = await backup(first, code);
     const third = await addTestDevice(p, relay, 'alice');
     sockets.push(third.connect());
     await arrive(() => sockets[4]!.state === 'open', 'third online');
     expect(await refused(third.restoreHistoryBackup('wrong passphrase', pieces(file)))).toBe(
       'WRONG_PASSPHRASE',
     );
-    const carols = await backup(carol, 'correct horse battery staple');
-    expect(
-      await refused(third.restoreHistoryBackup('correct horse battery staple', pieces(carols))),
-    ).toBe('OTHER_ACCOUNT');
+    const carols = await backup(carol, code);
+    expect(await refused(third.restoreHistoryBackup(code, pieces(carols)))).toBe('OTHER_ACCOUNT');
     const altered = file.slice();
     altered[altered.length - 30] = altered[altered.length - 30]! ^ 1;
-    expect(
-      await refused(third.restoreHistoryBackup('correct horse battery staple', pieces(altered))),
-    ).toBe('TAMPERED');
-    expect(
-      await refused(
-        third.restoreHistoryBackup('correct horse battery staple', pieces(file.subarray(0, -40))),
-      ),
-    ).toBe('TAMPERED');
+    expect(await refused(third.restoreHistoryBackup(code, pieces(altered)))).toBe('TAMPERED');
+    expect(await refused(third.restoreHistoryBackup(code, pieces(file.subarray(0, -40))))).toBe(
+      'TAMPERED',
+    );
     expect(await third.contacts.list()).toEqual([]); // refused files wrote nothing
 
-    const restored = await third.restoreHistoryBackup('correct horse battery staple', pieces(file));
+    const restored = await third.restoreHistoryBackup(code, pieces(file));
     expect(restored).toEqual({ messages: 6, contacts: 2, groups: 1 });
     expect(await direct(third, 'bob')).toEqual(await direct(first, 'bob'));
     expect(await groupTexts(third, groupId)).toEqual(await groupTexts(first, groupId));
     expect((await third.contacts.list()).map((c) => c.accountId).sort()).toEqual(['bob', 'carol']);
     expect(await third.settings.get()).toEqual(await first.settings.get());
     // Restoring again adds nothing.
-    expect(
-      (await third.restoreHistoryBackup('correct horse battery staple', pieces(file))).messages,
-    ).toBe(0);
+    expect((await third.restoreHistoryBackup(code, pieces(file))).messages).toBe(0);
   }, 90_000);
 });

@@ -99,8 +99,8 @@ function record(table: string, id: string, value: unknown): VaultRecord {
 }
 
 /**
- * A recovery code to use instead of a typed passphrase, shown once: 20 random bytes (160 bits, so
- * Argon2id's cost is no longer what protects it) as 8 groups of base64url characters.
+ * A recovery code to use instead of a typed passphrase, shown once: 21 random bytes (168 bits, so
+ * Argon2id's cost is no longer what protects it) as 7 groups of 4 base64url characters.
  */
 export function generateBackupCode(p: Primitives): string {
   const text = toBase64Url(p.randomBytes(21)); // 28 characters, no padding
