@@ -28,6 +28,8 @@ import { DeviceManager } from './devices/device-manager';
 import { ExistingDeviceLink } from './devices/link-existing-device';
 import { NewDeviceLink } from './devices/link-new-device';
 import { OwnDeviceList } from './devices/own-device-list';
+import { exportHistoryBackup } from './devices/history-backup-export';
+import { restoreHistoryBackup, type HistoryRestoreResult } from './devices/history-backup-import';
 import { OwnDeviceSync } from './devices/sync-own-devices';
 import { KeyStore } from './keys/key-store';
 import type { ChatMessage } from './messaging/chat-message';
@@ -117,6 +119,7 @@ export class VeilDevice {
   private connected = false;
   private searchValue: MessageSearch | null = null;
   private syncValue: OwnDeviceSync | null = null;
+  private historyValue: MessageStore<ChatMessage> | null = null;
   /** The prekey upkeep in progress (see maintainPrekeys), so runs never overlap. */
   private prekeyWork: Promise<void> = Promise.resolve();
 
@@ -226,6 +229,7 @@ export class VeilDevice {
 
   private newMessenger(): Messenger {
     const history = new MessageStore<ChatMessage>(this.options.db, this.vault.codec);
+    this.historyValue = history;
     this.searchValue = new MessageSearch({ db: this.options.db, codec: this.vault.codec, history });
     const conversations = new ConversationStore(this.options.db, this.vault.codec);
     const privacy = this.newPrivacy(history, conversations, () => {
@@ -235,9 +239,10 @@ export class VeilDevice {
           : messenger.sendTyping(conversation.slice('direct:'.length), typing);
       return sendTyping;
     });
-    const groups = new GroupMessenger({
+    const groups: GroupMessenger = new GroupMessenger({
       privacy,
       attachments: this.attachmentCache,
+      onRead: (mark): Promise<void> => sync.read(mark),
       p: this.options.p,
       api: this.api,
       db: this.options.db,
@@ -256,6 +261,8 @@ export class VeilDevice {
     this.groupsValue = groups;
     const ownAccountId = async () => (await this.keys.identity()).account.accountId;
     const sync = new OwnDeviceSync({
+      groups: () => groups,
+      settings: privacy.settings,
       p: this.options.p,
       api: this.api,
       blobs: this.attachments.blobs,
@@ -268,8 +275,14 @@ export class VeilDevice {
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
     });
     this.syncValue = sync;
+    // The settings follow the account: a change made here goes to our other devices.
+    privacy.settings.onChange((_settings, origin) => {
+      if (origin === 'local') sync.settingsChanged().catch(() => undefined);
+      else this.options.onEvent?.({ type: 'settings' });
+    });
     const messenger: Messenger = new Messenger({
       sync: (deviceId, record) => sync.receive(deviceId, record),
+      onRead: (mark) => sync.read(mark),
       groups,
       privacy,
       attachments: this.attachmentCache,
@@ -298,7 +311,10 @@ export class VeilDevice {
   ): PrivacyDeps {
     const now = this.options.now ?? Date.now;
     const emit = (event: MessengerEvent): void => this.options.onEvent?.(event);
-    const settings = new SettingsStore(this.options.db, this.vault);
+    const settings = new SettingsStore(this.options.db, this.vault, {
+      deviceId: async () => (await this.keys.identity()).device.deviceId,
+      now,
+    });
     const privacy: PrivacyDeps = {
       settings,
       online: () => this.connected,
@@ -767,6 +783,54 @@ export class VeilDevice {
     if (contact === undefined) return;
     await this.forgetContact(peer);
     await this.syncContact(peer, contact.accountKey);
+  }
+
+  /**
+   * "Back up history to a file": 1:1 and group history, contacts, groups and settings, encrypted
+   * under `passphrase` (devices/history-backup-export.ts), as pieces of the file.
+   */
+  exportHistoryBackup(passphrase: string, params?: Argon2idParams): AsyncGenerator<Uint8Array> {
+    if (this.historyValue === null) throw new Error('VeilDevice.exportHistoryBackup: locked');
+    return exportHistoryBackup(
+      {
+        p: this.options.p,
+        account: () => this.ownAccount(),
+        contacts: this.contacts,
+        messenger: this.messenger,
+        groups: this.groups,
+        history: this.historyValue,
+        settings: this.settings,
+      },
+      { passphrase, ...(params === undefined ? {} : { params }) },
+    );
+  }
+
+  /**
+   * "Restore from a file" on another device of the same account; `open` yields the file's bytes
+   * (called twice). Throws a HistoryBackupError, writing nothing, for a wrong passphrase, another
+   * account's file or an altered one.
+   */
+  restoreHistoryBackup(
+    passphrase: string,
+    open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<HistoryRestoreResult> {
+    const sync = this.sync;
+    return restoreHistoryBackup(
+      {
+        p: this.options.p,
+        account: () => this.ownAccount(),
+        messenger: this.messenger,
+        groups: this.groups,
+        settings: this.settings,
+        applyContact: (record) => sync.applyContactState(record),
+      },
+      { passphrase, open },
+    );
+  }
+
+  private async ownAccount(): Promise<{ accountId: string; accountKey: Uint8Array }> {
+    const { account } = await this.keys.identity();
+    return { accountId: account.accountId, accountKey: account.accountKey };
   }
 
   /** removeContact on this device only (also what a sync from another device of ours does). */

@@ -56,7 +56,11 @@ export * from './vault/vault-row';
 export type { VaultRecord } from './vault/vault-record';
 export * from './vault/vault-export';
 export * from './vault/vault-import';
-export { VAULT_EXPORT_MAGIC } from './vault/vault-export-format';
+export {
+  VAULT_EXPORT_FIRST_CHUNK_BYTES,
+  VAULT_EXPORT_HEADER_BYTES,
+  VAULT_EXPORT_MAGIC,
+} from './vault/vault-export-format';
 
 // Attachments
 export * from './attachment/attachment-layout';

@@ -1,17 +1,20 @@
-// A history transfer between two devices of one account: the 1:1 conversations (all, or one) over
-// a chosen range, as one CBOR document encrypted with the attachment format (secretstream, its key
+// A history transfer between two devices of one account: the 1:1 conversations (all, or one) and
+// the groups (with everything a new device needs to take part: GroupMessenger.exportGroup) over a
+// chosen range, as one CBOR document encrypted with the attachment format (secretstream, its key
 // and digest in the pointer) and uploaded as a blob. The pointer travels to the account's other
 // devices in a `sync` record over the pairwise sessions (sync-own-devices.ts); a device imports it
 // idempotently by message id, so a transfer received twice, or overlapping what the device already
-// has, adds each message once. Group conversations are not transferred (their sender keys are not).
+// has, adds each message once.
 import type { AttachmentPointer, Primitives } from '@veil/protocol';
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import { downloadAttachment } from '../attachments/attachment-download';
 import { sourceFromBytes } from '../attachments/attachment-source';
 import { uploadAttachment } from '../attachments/attachment-upload';
 import type { BlobApi } from '../attachments/blob-api';
+import type { GroupBundle, GroupMessenger } from '../groups/group-messenger';
 import type { ChatMessage } from '../messaging/chat-message';
 import type { Messenger } from '../messaging/messenger';
+import type { StoredMessage } from '../store/message-store';
 
 export type HistoryRange = '7d' | '30d' | 'all';
 
@@ -36,32 +39,66 @@ export interface HistoryDocument {
     readonly peer: string;
     readonly messages: readonly ChatMessage[];
   }[];
+  /** Absent in transfers from before groups travelled (still version 1: readers skip it). */
+  readonly groups?: readonly {
+    readonly bundle: GroupBundle;
+    readonly messages: readonly ChatMessage[];
+  }[];
 }
 
-/** The messages of `peers` stored or sent within `range` of `now`, oldest first per conversation. */
+type Pager = (options: {
+  beforeSeq?: number;
+  limit: number;
+}) => Promise<StoredMessage<ChatMessage>[]>;
+
+/** One conversation's messages sent since `since`, oldest first, read backwards a page at a time. */
+async function collectConversation(page: Pager, since: number): Promise<ChatMessage[]> {
+  const messages: ChatMessage[] = [];
+  let beforeSeq: number | undefined;
+  for (;;) {
+    const rows = await page({ limit: PAGE, ...(beforeSeq === undefined ? {} : { beforeSeq }) });
+    const inRange = rows.filter((m) => m.value.sentAt >= since);
+    messages.unshift(...inRange.map((m) => m.value));
+    // Pages come newest first; one that reaches before `since` (or the start) ends the walk.
+    if (rows.length < PAGE || inRange.length < rows.length) break;
+    beforeSeq = rows[0]!.seq;
+  }
+  return messages;
+}
+
+/**
+ * The messages of `peers` (and of every group, with what a new device needs to join it, when
+ * `groups` is given) stored or sent within `range` of `now`, oldest first per conversation.
+ */
 export async function collectHistory(
   messenger: Messenger,
-  options: { peers: readonly string[]; range: HistoryRange; now: number },
+  options: {
+    peers: readonly string[];
+    range: HistoryRange;
+    now: number;
+    groups?: GroupMessenger;
+  },
 ): Promise<HistoryDocument> {
   const since = options.now - RANGE_MS[options.range];
   const conversations = [];
   for (const peer of options.peers) {
-    const messages: ChatMessage[] = [];
-    let beforeSeq: number | undefined;
-    for (;;) {
-      const page = await messenger.history(peer, {
-        limit: PAGE,
-        ...(beforeSeq === undefined ? {} : { beforeSeq }),
-      });
-      const inRange = page.filter((m) => m.value.sentAt >= since && m.value.group === undefined);
-      messages.unshift(...inRange.map((m) => m.value));
-      // Pages come newest first; one that reaches before `since` (or the start) ends the walk.
-      if (page.length < PAGE || inRange.length < page.length) break;
-      beforeSeq = page[0]!.seq;
-    }
+    const messages = (await collectConversation((o) => messenger.history(peer, o), since)).filter(
+      (m) => m.group === undefined,
+    );
     if (messages.length > 0) conversations.push({ peer, messages });
   }
-  return { version: TRANSFER_VERSION, conversations };
+  const groups = [];
+  for (const { groupId } of (await options.groups?.list()) ?? []) {
+    const messages = (
+      await collectConversation((o) => options.groups!.history(groupId, o), since)
+    ).filter((m) => m.groupEvent === undefined);
+    groups.push({ bundle: await options.groups!.exportGroup(groupId), messages });
+  }
+  return {
+    version: TRANSFER_VERSION,
+    conversations,
+    ...(options.groups === undefined ? {} : { groups }),
+  };
 }
 
 export function encodeHistory(document: HistoryDocument): Uint8Array {
@@ -96,14 +133,22 @@ export async function downloadHistory(
   return decodeHistory(new Uint8Array(await blob.arrayBuffer()));
 }
 
-/** Stores every message not already here; returns how many were new. */
+/**
+ * Stores every message not already here (each group joined first, from its bundle); returns how
+ * many were new.
+ */
 export async function importHistory(
   messenger: Messenger,
   document: HistoryDocument,
+  groups?: GroupMessenger,
 ): Promise<number> {
   let added = 0;
   for (const { peer, messages } of document.conversations) {
     added += await messenger.importMessages(peer, messages);
+  }
+  for (const { bundle, messages } of (groups === undefined ? [] : document.groups) ?? []) {
+    await groups!.importGroup(bundle);
+    added += await groups!.importMessages(bundle.groupId, messages);
   }
   return added;
 }

@@ -1,9 +1,9 @@
 // Keeping the account's devices in step: what one device changes — a contact added or removed,
-// blocked, muted or verified — and history transfers go to the account's other devices as `sync`
-// records over the pairwise sessions. The messenger hands this class only records from a device our
-// own signed list names (messenger.ts, receiveFromOwnDevice); anything else never gets here. Group
-// membership needs nothing of this (group operations already reach our own devices); a group's
-// mute does, as a contact's does.
+// blocked, muted or verified, a group muted, a conversation read, the settings — and history
+// transfers go to the account's other devices as `sync` records over the pairwise sessions. The
+// messenger hands this class only records from a device our own signed list names (messenger.ts,
+// receiveFromOwnDevice); anything else never gets here. Groups made after a device joined reach it
+// as group operations; the ones made before travel in a history transfer (history-transfer.ts).
 import {
   decodeAttachmentPointer,
   decodeSyncRecord,
@@ -11,6 +11,7 @@ import {
   encodeSyncRecord,
   equalBytes,
   fromBase64Url,
+  fromHex,
   toBase64Url,
   type Ed25519PublicKey,
   type Primitives,
@@ -19,7 +20,10 @@ import {
 import type { BlobApi } from '../attachments/blob-api';
 import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from './device-list-sync';
-import type { Messenger, MessengerEvent } from '../messaging/messenger';
+import type { GroupMessenger } from '../groups/group-messenger';
+import { messageIdHex } from '../messaging/chat-message';
+import type { Messenger, MessengerEvent, ReadMark } from '../messaging/messenger';
+import type { SettingsStore } from '../settings/settings-store';
 import type { RelayApi } from '../relay/relay-api';
 import {
   collectHistory,
@@ -36,6 +40,8 @@ export interface OwnDeviceSyncDeps {
   readonly contacts: ContactBook;
   readonly devices: DeviceListSync;
   readonly messenger: () => Messenger;
+  readonly groups: () => GroupMessenger;
+  readonly settings: SettingsStore;
   readonly ownAccountId: () => Promise<string>;
   /** Forgets a contact here (sessions, history, row): VeilDevice.removeContact without the sync. */
   readonly forgetContact: (peer: string) => Promise<void>;
@@ -48,8 +54,9 @@ export class OwnDeviceSync {
   constructor(private readonly deps: OwnDeviceSyncDeps) {}
 
   /**
-   * Sends our 1:1 history within `range` (one conversation, or all) to the account's other devices:
-   * encrypted and uploaded as a blob, its pointer and key in a sync record. Returns the message count.
+   * Sends our history within `range` (one 1:1 conversation, or all with every group) to the
+   * account's other devices: encrypted and uploaded as a blob, its pointer and key in a sync
+   * record. Returns the message count.
    */
   async sendHistory(options: { range: HistoryRange; peer?: string }): Promise<number> {
     const peers =
@@ -60,15 +67,42 @@ export class OwnDeviceSync {
       peers,
       range: options.range,
       now: Date.now(),
+      ...(options.peer === undefined ? { groups: this.deps.groups() } : {}),
     });
-    const messageCount = document.conversations.reduce((n, c) => n + c.messages.length, 0);
+    const messageCount = [...document.conversations, ...(document.groups ?? [])].reduce(
+      (n, c) => n + c.messages.length,
+      0,
+    );
     const pointer = await uploadHistory(this.deps, document);
-    await this.send({
-      kind: 'history',
-      pointer: encodeAttachmentPointer(pointer),
-      messageCount,
-    });
+    await this.send(
+      { kind: 'history', pointer: encodeAttachmentPointer(pointer), messageCount },
+      { freshList: true },
+    );
+    // A new device (the usual receiver) starts from the defaults: the account's settings go too.
+    if ((await this.deps.settings.stamp()).changedAt > 0) await this.settingsChanged();
     return messageCount;
+  }
+
+  /** A conversation was read here (Messenger/GroupMessenger onRead): our other devices follow. */
+  async read(mark: ReadMark): Promise<void> {
+    await this.send({
+      kind: 'read',
+      scope: mark.scope,
+      conversation: mark.conversation,
+      upTo: fromHex(mark.upTo),
+    });
+  }
+
+  /** The settings changed here: our other devices take them if this change is the latest. */
+  async settingsChanged(): Promise<void> {
+    const { settings } = this.deps;
+    const current = await settings.get();
+    await this.send({
+      kind: 'settings',
+      typingIndicators: current.typingIndicators,
+      readReceipts: current.readReceipts,
+      changedAt: (await settings.stamp()).changedAt,
+    });
   }
 
   /** Tells our other devices the contact's state here now (removed when there is no row). */
@@ -92,12 +126,13 @@ export class OwnDeviceSync {
     return this.send({ kind: 'groupMute', groupId: fromBase64Url(groupId), mutedUntil });
   }
 
-  private async send(record: SyncRecord): Promise<void> {
+  private async send(record: SyncRecord, options?: { freshList: boolean }): Promise<void> {
     const { p } = this.deps;
     const own = await this.deps.ownAccountId();
     // Our list fresh from the relay (verified as ever): a device added a moment ago — the usual
     // reason for a history transfer — is not missed for the minute a list is otherwise kept.
-    this.deps.devices.invalidate(own);
+    // Frequent records (read marks) use the list as kept.
+    if (options?.freshList === true) this.deps.devices.invalidate(own);
     await this.deps.messenger().sendContent(own, {
       type: 'sync',
       messageId: p.randomBytes(16),
@@ -107,7 +142,7 @@ export class OwnDeviceSync {
   }
 
   /** A sync record from one of our own listed devices (the messenger checked that). */
-  async receive(_deviceId: number, bytes: Uint8Array): Promise<void> {
+  async receive(deviceId: number, bytes: Uint8Array): Promise<void> {
     const record = decodeSyncRecord(bytes);
     switch (record.kind) {
       case 'history': {
@@ -117,23 +152,36 @@ export class OwnDeviceSync {
           if ((await this.deps.contacts.get(peer)) === undefined) await this.adopt(peer);
         }
         // The messenger reports what was added ('updated' events), so screens reload.
-        await importHistory(this.deps.messenger(), document);
+        await importHistory(this.deps.messenger(), document, this.deps.groups());
         return;
       }
       case 'contact':
-        await this.applyContact(record);
+        await this.applyContactState(record);
         this.deps.onEvent?.({ type: 'synced', peer: record.peer });
         return;
-      case 'read':
-        // Read state is shown per device for now; the record is understood and ignored.
+      case 'read': {
+        const upTo = messageIdHex(record.upTo);
+        if (record.scope === 'group')
+          await this.deps.groups().seenElsewhere(record.conversation, upTo);
+        else await this.deps.messenger().seenElsewhere(record.conversation, upTo);
         return;
+      }
+      case 'settings': {
+        const { typingIndicators, readReceipts, changedAt } = record;
+        await this.deps.settings.applySynced(
+          { typingIndicators, readReceipts },
+          { changedAt, deviceId },
+        );
+        return;
+      }
       case 'groupMute':
         await this.deps.setGroupMute(toBase64Url(record.groupId), record.mutedUntil);
         return;
     }
   }
 
-  private async applyContact(record: Extract<SyncRecord, { kind: 'contact' }>): Promise<void> {
+  /** A contact's state as another device of ours has it (a sync record or a backup file). */
+  async applyContactState(record: Extract<SyncRecord, { kind: 'contact' }>): Promise<void> {
     const { contacts } = this.deps;
     let contact = await contacts.get(record.peer);
     if (!record.present) {

@@ -13,6 +13,7 @@ import {
   encodeGroupState,
   encodeSenderKeyDistribution,
   encodeSenderKeyState,
+  equalBytes,
   groupDecrypt,
   groupEncrypt,
   proposeGroupOperation,
@@ -123,6 +124,41 @@ export class GroupCipher {
         'GroupCipher.acceptDistribution: sender is not a member',
       );
     }
+    await this.putSenderKey(received, 'received');
+  }
+
+  /**
+   * Every chain this device holds for the group — its own and those it received — as distributions
+   * from where each stands now: what a new device of our account needs to read the group from here
+   * on (a history transfer or backup file). Nothing already read can be decrypted with them.
+   */
+  async chainDistributions(groupId: Uint8Array): Promise<Uint8Array[]> {
+    const distributions: Uint8Array[] = [];
+    // Rows are keyed by blinded ids, so the group's are found by opening each (a few per group).
+    for (const row of await this.db.senderKeys.toArray()) {
+      const state = decodeSenderKeyState(
+        this.vault.codec.open('senderKeys', row.id, row.body) as Uint8Array,
+      );
+      if (equalBytes(state.groupId, groupId))
+        distributions.push(encodeSenderKeyDistribution(state));
+    }
+    return distributions;
+  }
+
+  /**
+   * A chain another device of our own account forwarded (chainDistributions there): kept unless
+   * this device holds that chain already (it may be further along) or it is this device's own.
+   */
+  async acceptForwarded(bytes: Uint8Array): Promise<void> {
+    const received = acceptSenderKeyDistribution(bytes);
+    const { sender, groupId, chainId } = received;
+    if (sender.accountId === this.self.account.accountId && sender.deviceId === this.self.deviceId)
+      return;
+    const state = await this.requireState(groupId);
+    if (!state.members.some((m) => m.accountId === sender.accountId)) {
+      throw new ProtocolError('NOT_AUTHORIZED', 'GroupCipher.acceptForwarded: not a member');
+    }
+    if ((await this.getSenderKey(groupId, sender, 'received', chainId)) !== undefined) return;
     await this.putSenderKey(received, 'received');
   }
 

@@ -45,7 +45,9 @@ import {
   type ActionScope,
 } from '../messaging/message-actions';
 import { expiryOf } from '../messaging/disappearing';
-import type { GroupHooks, MessengerEvent, PrivacyDeps } from '../messaging/messenger';
+import type { GroupHooks, MessengerEvent, PrivacyDeps, ReadMark } from '../messaging/messenger';
+import { importMessages } from '../messaging/import-messages';
+import { markSeenThrough } from '../messaging/seen-through';
 import { groupConversation } from '../messaging/typing';
 import type { Outbox, OutboxRecipient } from '../messaging/outbox';
 import type { DeviceAddress } from '../messaging/session-store';
@@ -79,6 +81,17 @@ export interface GroupMessengerDeps {
   readonly privacy?: PrivacyDeps;
   /** Opened attachments kept on this device (dropped with a message deleted for everyone). */
   readonly attachments?: AttachmentCache;
+  /** The group was read here up to a message: tells our other devices (Messenger's onRead). */
+  readonly onRead?: (read: ReadMark) => Promise<void>;
+}
+
+/** A group as one device of an account hands it to another (GroupMessenger.exportGroup). */
+export interface GroupBundle {
+  readonly groupId: string;
+  /** The signed operation log, oldest first. */
+  readonly operations: readonly Uint8Array[];
+  /** Sender-key distributions of every chain the exporting device holds for the group. */
+  readonly chains: readonly Uint8Array[];
 }
 
 /** One group as the conversation list shows it. */
@@ -202,8 +215,10 @@ export class GroupMessenger implements GroupHooks {
     const conversationId = this.conversationId(groupId);
     const page = await this.deps.history.page(conversationId, { limit: 200 });
     const read = new Map<string, Uint8Array[]>();
+    let newest: string | undefined;
     for (const row of page) {
       if (row.value.direction === 'in' && !row.value.seen) {
+        newest = row.value.id;
         await this.deps.history.update(row.id, { ...row.value, seen: true });
         if (row.value.groupEvent === undefined) {
           const ids = read.get(row.value.peer) ?? [];
@@ -212,9 +227,79 @@ export class GroupMessenger implements GroupHooks {
       }
     }
     await this.deps.conversations.addUnread(conversationId, Number.NEGATIVE_INFINITY);
+    if (newest !== undefined) {
+      // Our other devices mark it read too, receipts or not: that stays within the account.
+      await this.deps
+        .onRead?.({ scope: 'group', conversation: groupId, upTo: newest })
+        .catch(() => undefined);
+    }
     // privacy: with read receipts off, marked seen here and nothing sent (as in 1:1 chats).
     if (!(await sharesReadReceipts(this.deps.privacy?.settings))) return;
     for (const [author, targets] of read) await this.sendReceipt(groupId, author, 'read', targets);
+  }
+
+  /**
+   * What a new device of our account needs to take part in the group: its signed operation log
+   * (the new device rebuilds and verifies the state itself) and every sender-key chain we hold, as
+   * distributions from where they stand now.
+   */
+  async exportGroup(groupId: string): Promise<GroupBundle> {
+    const id = fromBase64Url(groupId);
+    return {
+      groupId,
+      operations: await this.log.list(id),
+      chains: await (await this.cipher()).chainDistributions(id),
+    };
+  }
+
+  /**
+   * A group another device of ours is in (a history transfer or backup file): its operations
+   * applied as if that device had relayed them — each link checked, one already applied skipped —
+   * then the chains it forwarded. Becoming a member here makes and distributes our own sender key
+   * (afterChange), so the others can read what this device sends. Refused parts are reported.
+   */
+  async importGroup(bundle: GroupBundle): Promise<void> {
+    const identity = await this.deps.keys.identity();
+    const from = { accountId: identity.account.accountId, deviceId: identity.device.deviceId };
+    try {
+      for (const operation of bundle.operations) await this.applyOperation(from, operation);
+      const cipher = await this.cipher();
+      for (const chain of bundle.chains) await cipher.acceptForwarded(chain);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.emit({ type: 'rejected', reason: error.code });
+    }
+  }
+
+  /**
+   * Stores group messages another device of ours had (a history transfer or backup file), each
+   * once by id, as Messenger.importMessages does for 1:1 history. Returns how many were new.
+   */
+  importMessages(groupId: string, messages: readonly ChatMessage[]): Promise<number> {
+    return importMessages(
+      {
+        ...this.deps,
+        rowId: (id) => this.rowId(id),
+        now: this.now,
+        trackExpiry: (message) => this.trackExpiry(message),
+        onStored: (message) => this.emit({ type: 'updated', message }),
+      },
+      {
+        conversationId: this.conversationId(groupId),
+        messages,
+        // Timeline rows are this device's own, written as it applies the group's operations.
+        belongs: (message) => message.group === groupId && message.groupEvent === undefined,
+      },
+    );
+  }
+
+  /** Another device of ours read the group up to message `upTo` (hex): the same here. */
+  async seenElsewhere(groupId: string, upTo: string): Promise<void> {
+    const marked = await markSeenThrough(this.deps, {
+      conversationId: this.conversationId(groupId),
+      upToRowId: this.rowId(upTo),
+    });
+    if (marked > 0) this.emit({ type: 'read', conversation: groupConversation(groupId) });
   }
 
   /** Our current fellow members: whose receipts count for our messages in the group. */

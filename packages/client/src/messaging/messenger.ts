@@ -47,6 +47,8 @@ import {
 } from './message-actions';
 import type { Outbox, OutboxEvent } from './outbox';
 import { ReceiptLedger } from './receipt-ledger';
+import { importMessages, type ImportTarget } from './import-messages';
+import { markSeenThrough } from './seen-through';
 import type { DeviceAddress } from './session-store';
 import { directConversation, type Typing } from './typing';
 
@@ -72,6 +74,10 @@ export type MessengerEvent =
   | { readonly type: 'profile'; readonly peer: string }
   /** An envelope that did not open or did not make sense; dropped (the reason is for diagnostics). */
   | { readonly type: 'rejected'; readonly reason: string }
+  /** Another device of ours read a conversation (`direct:<account>` or `group:<id>`): fewer unread. */
+  | { readonly type: 'read'; readonly conversation: string }
+  /** Another device of ours changed the account's settings, and its change won (settings/). */
+  | { readonly type: 'settings' }
   /** Another device of ours changed a contact here (devices/sync-own-devices.ts). */
   | { readonly type: 'synced'; readonly peer: string }
   /** A group's state changed (an operation applied); its timeline row came as a 'message'. */
@@ -112,6 +118,17 @@ export interface MessengerDeps {
   readonly attachments?: AttachmentCache;
   /** Where `sync` records from our own listed devices go (devices/sync-own-devices.ts). */
   readonly sync?: (deviceId: number, record: Uint8Array) => Promise<void>;
+  /** A conversation was read here up to message `upTo` (hex): tells our other devices. */
+  readonly onRead?: (read: ReadMark) => Promise<void>;
+}
+
+/** How far a conversation was read: what a `read` sync record carries. */
+export interface ReadMark {
+  readonly scope: 'direct' | 'group';
+  /** The peer's account id, or the group id. */
+  readonly conversation: string;
+  /** The hex id of the newest message marked read. */
+  readonly upTo: string;
 }
 
 /** One row of the conversation list: what it shows without opening the conversation. */
@@ -191,22 +208,22 @@ export class Messenger {
    * (by id) is skipped, so a repeated or overlapping transfer adds nothing twice. Returns how many
    * were new.
    */
-  async importMessages(peer: string, messages: readonly ChatMessage[]): Promise<number> {
-    const rows = new Map<string, ChatMessage>();
-    for (const message of messages) {
-      if (message.peer !== peer || !/^[0-9a-f]{32}$/.test(message.id)) continue;
-      // privacy: a disappearing message keeps its expiry here too (and is gone if it has passed).
-      if (this.expired(message)) continue;
-      const id = this.rowId(message.id);
-      if (rows.has(id) || (await this.deps.history.get(id)) !== undefined) continue;
-      rows.set(id, message);
-    }
-    const fresh = [...rows].map(([id, value]) => ({ id, value }));
-    if (fresh.length === 0) return 0;
-    await this.deps.history.append(this.conversationId(peer), fresh);
-    for (const { value } of fresh) await this.trackExpiry(value);
-    this.emit({ type: 'updated', message: fresh[fresh.length - 1]!.value });
-    return fresh.length;
+  importMessages(peer: string, messages: readonly ChatMessage[]): Promise<number> {
+    return importMessages(this.importTarget(), {
+      conversationId: this.conversationId(peer),
+      messages,
+      belongs: (message) => message.peer === peer && message.group === undefined,
+    });
+  }
+
+  private importTarget(): ImportTarget {
+    return {
+      ...this.deps,
+      rowId: (id) => this.rowId(id),
+      now: this.now,
+      trackExpiry: (message) => this.trackExpiry(message),
+      onStored: (message) => this.emit({ type: 'updated', message }),
+    };
   }
 
   /**
@@ -389,6 +406,10 @@ export class Messenger {
       unseen.length < expected ? Number.NEGATIVE_INFINITY : -unseen.length,
     );
     if (unseen.length === 0) return;
+    // Our other devices mark it read too, receipts or not: that stays within the account.
+    await this.deps
+      .onRead?.({ scope: 'direct', conversation: peer, upTo: unseen[unseen.length - 1]!.value.id })
+      .catch(() => undefined);
     if (!(await this.readReceipts())) return; // privacy: marked seen here, nothing sent
     const contact = await this.deps.contacts.get(peer);
     if (contact?.deviceList == null || !canSendTo(contact)) return;
@@ -400,6 +421,15 @@ export class Messenger {
       kind: 'read',
       targets: unseen.map((m) => fromHex(m.value.id)),
     });
+  }
+
+  /** Another device of ours read the conversation up to message `upTo` (hex): the same here. */
+  async seenElsewhere(peer: string, upTo: string): Promise<void> {
+    const marked = await markSeenThrough(this.deps, {
+      conversationId: this.conversationId(peer),
+      upToRowId: this.rowId(upTo),
+    });
+    if (marked > 0) this.emit({ type: 'read', conversation: directConversation(peer) });
   }
 
   /**

@@ -26,7 +26,14 @@ describe('sync records', () => {
         muted: true,
         verified: true,
       },
-      { kind: 'read', peer: 'bob', upTo: p.randomBytes(16) },
+      { kind: 'read', scope: 'direct', conversation: 'bob', upTo: p.randomBytes(16) },
+      { kind: 'read', scope: 'group', conversation: 'q1w2e3-_', upTo: p.randomBytes(16) },
+      {
+        kind: 'settings',
+        typingIndicators: true,
+        readReceipts: false,
+        changedAt: 1_790_000_000_123,
+      },
       { kind: 'groupMute', groupId: p.randomBytes(16), mutedUntil: Number.MAX_SAFE_INTEGER },
       { kind: 'groupMute', groupId: p.randomBytes(16), mutedUntil: 0 },
     ];
@@ -66,8 +73,23 @@ describe('sync records', () => {
     expectProtocolError(() => decodeSyncRecord(badVersion), 'UNKNOWN_VERSION');
     expectProtocolError(() => decodeSyncRecord(contact.slice(0, -5)), 'TRUNCATED');
     expectProtocolError(
-      () => encodeSyncRecord({ kind: 'read', peer: '', upTo: p.randomBytes(16) }),
+      () =>
+        encodeSyncRecord({
+          kind: 'read',
+          scope: 'direct',
+          conversation: '',
+          upTo: p.randomBytes(16),
+        }),
       'INVALID_ARGUMENT',
     );
+    const settings = encodeSyncRecord({
+      kind: 'settings',
+      typingIndicators: false,
+      readReceipts: true,
+      changedAt: 1,
+    });
+    const badScope = settings.slice();
+    badScope[2] = 7;
+    expectProtocolError(() => decodeSyncRecord(badScope), 'MALFORMED');
   });
 });

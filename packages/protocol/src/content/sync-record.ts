@@ -1,15 +1,19 @@
 // What one device of an account tells the account's other devices, inside a `sync` content record
 // (content-record.ts): a history transfer to fetch, a contact's state, how far a conversation was
-// read. Receivers accept it only from a device in the account's own signed list.
+// read, the account-wide settings. Receivers accept it only from a device in the account's own
+// signed list.
 //
 // Layout (version 1, VERSION.syncRecord): u8 version | u8 kind | kind-specific fields:
 //   history (1): u32 len + AttachmentPointer of the transfer blob | u32 message count
 //   contact (2): u16 len + peer | 32 account key pinned for them | u8 present (0 removed) |
 //                u8 blocked | u8 muted | u8 verified (about that key: a receiver pinning another
 //                key ignores it)
-//   read (3):    u16 len + peer | 16 message id (read up to and including it)
+//   read (3):    u8 scope (0 direct, 1 group) | u16 len + conversation (the peer's account id, or
+//                the group id in base64url) | 16 message id (read up to and including it)
+//   settings (4): u8 typing indicators | u8 read receipts | u64 changedAt (ms; the newest change
+//                wins on every device, ties going to the higher device id: settings-store.ts)
 //   groupMute (6): 16 groupId | u64 muted until (ms; 0 = not muted, 2^53 - 1 = until unmuted)
-// Every flag is 0 or 1; a peer is a non-empty account id.
+// Every flag is 0 or 1; a peer or group id is non-empty and at most 64 bytes.
 
 import { LIMITS, VERSION } from '../constants';
 import { ByteReader } from '../encoding/byte-reader';
@@ -32,14 +36,29 @@ export type SyncRecord =
       readonly muted: boolean;
       readonly verified: boolean;
     }
-  | { readonly kind: 'read'; readonly peer: string; readonly upTo: MessageId }
+  | {
+      readonly kind: 'read';
+      readonly scope: 'direct' | 'group';
+      /** The peer's account id, or the group id (base64url). */
+      readonly conversation: string;
+      readonly upTo: MessageId;
+    }
+  | {
+      readonly kind: 'settings';
+      readonly typingIndicators: boolean;
+      readonly readReceipts: boolean;
+      readonly changedAt: number;
+    }
   | { readonly kind: 'groupMute'; readonly groupId: Uint8Array; readonly mutedUntil: number };
 
-// groupMute is 6, not 4: 4 and 5 are left to the read-state and settings kinds being added beside it.
-const KIND_CODES = { history: 1, contact: 2, read: 3, groupMute: 6 } as const satisfies Record<
-  SyncRecord['kind'],
-  number
->;
+// 5 is unused: kept free while the read-state and settings kinds were being added beside groupMute.
+const KIND_CODES = {
+  history: 1,
+  contact: 2,
+  read: 3,
+  settings: 4,
+  groupMute: 6,
+} as const satisfies Record<SyncRecord['kind'], number>;
 
 const flag = (value: boolean): number => (value ? 1 : 0);
 
@@ -81,8 +100,12 @@ export function encodeSyncRecord(record: SyncRecord): Uint8Array {
         .u8(flag(record.verified));
       break;
     case 'read':
-      writePeer(writer, record.peer);
+      writer.u8(record.scope === 'group' ? 1 : 0);
+      writePeer(writer, record.conversation);
       writer.fixed(record.upTo, MESSAGE_ID_BYTES);
+      break;
+    case 'settings':
+      writer.u8(flag(record.typingIndicators)).u8(flag(record.readReceipts)).u64(record.changedAt);
       break;
     case 'groupMute':
       writer.fixed(record.groupId, GROUP_ID_BYTES).u64(record.mutedUntil);
@@ -116,7 +139,20 @@ export function decodeSyncRecord(bytes: Uint8Array): SyncRecord {
       };
       break;
     case KIND_CODES.read:
-      record = { kind: 'read', peer: readPeer(reader), upTo: reader.fixed(MESSAGE_ID_BYTES) };
+      record = {
+        kind: 'read',
+        scope: readFlag(reader) ? 'group' : 'direct',
+        conversation: readPeer(reader),
+        upTo: reader.fixed(MESSAGE_ID_BYTES),
+      };
+      break;
+    case KIND_CODES.settings:
+      record = {
+        kind: 'settings',
+        typingIndicators: readFlag(reader),
+        readReceipts: readFlag(reader),
+        changedAt: reader.u64(),
+      };
       break;
     case KIND_CODES.groupMute:
       record = {

@@ -1,7 +1,7 @@
 // Turns errors from the relay and the protocol into sentences for people. The codes are stable
 // (RELAY_ERR_* from the relay, ProtocolError codes from @veil/protocol); anything unknown keeps its
 // own message.
-import { ContactError, MessageActionError, RelayError } from '@veil/client';
+import { ContactError, HistoryBackupError, MessageActionError, RelayError } from '@veil/client';
 import { ProtocolError } from '@veil/protocol';
 
 const RELAY: Readonly<Record<string, string>> = {
@@ -37,7 +37,15 @@ const MESSAGE_ACTION: Readonly<Record<string, string>> = {
   TOO_LATE: 'It is too late to delete this message for everyone; delete it for yourself instead.',
 };
 
+const HISTORY_BACKUP: Readonly<Record<string, string>> = {
+  NOT_A_BACKUP: 'This is not a Veil history backup file.',
+  WRONG_PASSPHRASE: 'The passphrase does not open this file.',
+  OTHER_ACCOUNT: 'This backup belongs to another account.',
+  TAMPERED: 'This file was altered or is incomplete. Nothing was restored.',
+};
+
 export function userMessage(error: unknown): string {
+  if (error instanceof HistoryBackupError) return HISTORY_BACKUP[error.code] ?? error.message;
   if (error instanceof MessageActionError) return MESSAGE_ACTION[error.code] ?? error.message;
   if (error instanceof ContactError) return CONTACT[error.code] ?? error.message;
   if (error instanceof RelayError) return RELAY[error.code] ?? error.message;

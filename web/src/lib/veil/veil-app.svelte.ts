@@ -6,6 +6,7 @@ import {
   deleteAccount,
   disableTotp,
   exportVaultBackup,
+  generateBackupCode,
   newRecoveryCodes,
   RelayError,
   RelayHttp,
@@ -19,6 +20,7 @@ import {
   type AddDeviceStep,
   type ExistingDeviceLink,
   type HistoryRange,
+  type HistoryRestoreResult,
   type LinkNewStep,
   type NewDeviceLink,
   type ChatMessage,
@@ -359,6 +361,33 @@ class VeilApp {
   /** Restores a backup file into this browser (which must hold no vault); unlock afterwards. */
   async restoreBackup(file: File, passphrase: string): Promise<void> {
     await restoreVaultBackup({ p: await this.p(), db: this.db, passphrase, source: chunks(file) });
+  }
+
+  /** The account's history (1:1, groups), contacts and settings as an encrypted file. */
+  async exportHistoryFile(passphrase: string): Promise<{ file: Blob; name: string }> {
+    const device = this.required();
+    const username = await device.username();
+    const pieces: Uint8Array<ArrayBuffer>[] = [];
+    for await (const piece of device.exportHistoryBackup(passphrase)) {
+      pieces.push(new Uint8Array(piece));
+    }
+    const date = new Date().toISOString().slice(0, 10);
+    return {
+      file: new Blob(pieces, { type: 'application/octet-stream' }),
+      name: `veil-history-${username}-${date}.veilhistory`,
+    };
+  }
+
+  /** A recovery code to lock a history file with instead of a typed passphrase (shown once). */
+  async historyFileCode(): Promise<string> {
+    return generateBackupCode(await this.p());
+  }
+
+  /** Takes in a history file of this account (read twice: checked whole, then stored). */
+  async restoreHistoryFile(file: File, passphrase: string): Promise<HistoryRestoreResult> {
+    const result = await this.required().restoreHistoryBackup(passphrase, () => chunks(file));
+    this.revision++;
+    return result;
   }
 
   // — end of account security and backups

@@ -1,0 +1,154 @@
+// A new device of an account gets everything, against a real relay: through a history transfer it
+// joins the account's existing groups (verifying their signed operation logs itself), reads their
+// history, and then reads and sends new group messages; through a backup file another new device
+// gets the same history, contacts, groups and settings byte for byte, once however often it is
+// restored. A wrong passphrase, another account's file and an altered file are refused, each with
+// its own error, and leave nothing behind.
+import { loadPrimitives, VAULT_ARGON2ID_MIN, type Primitives } from '@veil/protocol';
+import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../messaging/chat-message';
+import { addTestDevice, newTestDevice, until, type TestDevice } from '../test-support/test-device';
+import { generateBackupCode } from './history-backup-export';
+import { HistoryBackupError } from './history-backup-records';
+
+let p: Primitives;
+let relay: TestRelay;
+beforeAll(async () => {
+  p = await loadPrimitives();
+});
+beforeEach(async () => {
+  relay = await startRelay();
+});
+/** The test's sockets, stopped even when it fails (a relay does not stop under open sockets). */
+let live: { stop(): void }[] = [];
+afterEach(async () => {
+  for (const socket of live.splice(0)) socket.stop();
+  await relay.stop();
+});
+
+/** Waits for something another device does: generous, as the machine running CI is shared. */
+const arrive = (check: () => Promise<boolean> | boolean, what: string) =>
+  until(check, what, 20_000);
+
+/** A stored message as another device holds it: storedAt is when it was stored there. */
+const strip = (m: ChatMessage) => ({ ...m, storedAt: 0 });
+
+const direct = async (device: TestDevice, peer: string) =>
+  (await device.messenger.history(peer, { limit: 100 })).map((m) => strip(m.value));
+
+const groupTexts = async (device: TestDevice, groupId: string) =>
+  (await device.groups.history(groupId, { limit: 100 }))
+    .filter((m) => m.value.groupEvent === undefined)
+    .map((m) => strip(m.value));
+
+async function backup(device: TestDevice, passphrase: string): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for await (const piece of device.exportHistoryBackup(passphrase, VAULT_ARGON2ID_MIN)) {
+    pieces.push(piece);
+  }
+  const file = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    file.set(piece, offset);
+    offset += piece.length;
+  }
+  return file;
+}
+
+/** The file in pieces of 1000 bytes, as a browser's File stream hands it over. */
+const pieces = (file: Uint8Array) => () =>
+  Array.from({ length: Math.ceil(file.length / 1000) }, (_, i) =>
+    file.subarray(i * 1000, (i + 1) * 1000),
+  );
+
+async function refused(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HistoryBackupError);
+  return (error as HistoryBackupError).code;
+}
+
+describe('a new device gets the account history', () => {
+  it('joins groups by transfer, and restores everything from a backup file', async () => {
+    const first = await newTestDevice(p, relay, 'alice');
+    const bob = await newTestDevice(p, relay, 'bob');
+    const carol = await newTestDevice(p, relay, 'carol');
+    await first.addContact('bob');
+    await first.addContact('carol');
+    await bob.addContact('alice');
+    const sockets = [first.connect(), bob.connect(), carol.connect()];
+    live = sockets;
+    await arrive(() => sockets.every((s) => s.state === 'open'), 'online');
+
+    await bob.messenger.sendText('alice', 'hello alice');
+    await arrive(async () => (await direct(first, 'bob')).length === 1, '1:1 arrived');
+    await first.messenger.sendText('bob', 'hello bob');
+    const groupId = await first.groups.create('Climbing', ['bob', 'carol']);
+    await arrive(async () => (await bob.groups.state(groupId)) !== undefined, 'bob joined');
+    await arrive(async () => (await carol.groups.state(groupId)) !== undefined, 'carol joined');
+    await bob.groups.sendText(groupId, 'Saturday?');
+    await arrive(async () => (await groupTexts(first, groupId)).length === 1, 'group text');
+    await first.groups.sendText(groupId, 'Yes');
+    await first.settings.update({ typingIndicators: true });
+
+    // A device added now knows nothing of the group until the transfer.
+    const second = await addTestDevice(p, relay, 'alice');
+    sockets.push(second.connect());
+    await arrive(() => sockets[3]!.state === 'open', 'second online');
+    expect(await second.groups.state(groupId)).toBeUndefined();
+    expect(await first.sync.sendHistory({ range: 'all' })).toBe(4);
+    await arrive(async () => (await groupTexts(second, groupId)).length === 2, 'group history');
+    expect((await second.groups.state(groupId))?.members.map((m) => m.accountId).sort()).toEqual([
+      'alice',
+      'bob',
+      'carol',
+    ]);
+    expect(await groupTexts(second, groupId)).toEqual(await groupTexts(first, groupId));
+    expect(await direct(second, 'bob')).toEqual(await direct(first, 'bob'));
+    // The settings follow the transfer, in a record of their own.
+    await arrive(async () => (await second.settings.get()).typingIndicators, 'settings');
+    // It reads what follows (Bob's chain came along) and is read (its own chain went to members).
+    await bob.groups.sendText(groupId, 'at ten');
+    await arrive(async () => (await groupTexts(second, groupId)).length === 3, 'new group text');
+    await second.groups.sendText(groupId, 'from the new device');
+    await arrive(async () => (await groupTexts(carol, groupId)).length === 4, 'carol reads it');
+
+    // A backup file, restored on a third device: the same history, contacts, group and settings.
+    // Made once the receipts for that last message are in, so the history holds still meanwhile.
+    await arrive(async () => {
+      const last = (await groupTexts(first, groupId)).at(-1);
+      return last?.receipts?.['bob'] !== undefined && last.receipts['carol'] !== undefined;
+    }, 'receipts in');
+    // Locked with a generated recovery code rather than a typed passphrase.
+    const code = generateBackupCode(p);
+    expect(code).toMatch(/^(?:[A-Za-z0-9_-]{4}-){6}[A-Za-z0-9_-]{4}$/);
+    const file = await backup(first, code);
+    const third = await addTestDevice(p, relay, 'alice');
+    sockets.push(third.connect());
+    await arrive(() => sockets[4]!.state === 'open', 'third online');
+    expect(await refused(third.restoreHistoryBackup('wrong passphrase', pieces(file)))).toBe(
+      'WRONG_PASSPHRASE',
+    );
+    const carols = await backup(carol, code);
+    expect(await refused(third.restoreHistoryBackup(code, pieces(carols)))).toBe('OTHER_ACCOUNT');
+    const altered = file.slice();
+    altered[altered.length - 30] = altered[altered.length - 30]! ^ 1;
+    expect(await refused(third.restoreHistoryBackup(code, pieces(altered)))).toBe('TAMPERED');
+    expect(await refused(third.restoreHistoryBackup(code, pieces(file.subarray(0, -40))))).toBe(
+      'TAMPERED',
+    );
+    expect(await third.contacts.list()).toEqual([]); // refused files wrote nothing
+
+    const restored = await third.restoreHistoryBackup(code, pieces(file));
+    expect(restored).toEqual({ messages: 6, contacts: 2, groups: 1 });
+    expect(await direct(third, 'bob')).toEqual(await direct(first, 'bob'));
+    expect(await groupTexts(third, groupId)).toEqual(await groupTexts(first, groupId));
+    expect((await third.contacts.list()).map((c) => c.accountId).sort()).toEqual(['bob', 'carol']);
+    expect(await third.settings.get()).toEqual(await first.settings.get());
+    // Restoring again adds nothing.
+    expect((await third.restoreHistoryBackup(code, pieces(file))).messages).toBe(0);
+  }, 90_000);
+});
