@@ -7,10 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailboxEnvelope, SubmitBody } from '@veil/wire';
-import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../db/open-database';
-import type { Database } from '../db/schema';
 import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
 import { createMailbox, type MailboxService } from './create-mailbox';
@@ -47,26 +45,35 @@ beforeEach(async () => {
         .execute();
     }
   }
-  // The mailbox gets its own Kysely over the same file that counts transactions (each one is
-  // one fsync'd commit) as the driver begins them.
+  // The mailbox writes through a handle that counts its transactions (each one is one fsync'd
+  // commit): batch-transaction.ts begins every batch with `.immediate`.
   commits = 0;
   const sqlite = opened.sqlite;
-  const counting = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: {
-        close: () => undefined,
-        prepare: (sql) => {
-          if (/^begin/i.test(sql)) commits++;
-          return sqlite.prepare(sql);
-        },
-      },
-    }),
+  const counting = new Proxy(sqlite, {
+    get(target, key) {
+      if (key === 'transaction') {
+        return (fn: (...args: never[]) => unknown) => {
+          const transaction = target.transaction(fn);
+          return Object.assign((...args: never[]) => transaction(...args), {
+            immediate: (...args: never[]) => {
+              commits++;
+              return transaction.immediate(...args);
+            },
+          });
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
   });
   published = [];
-  mailbox = await createMailbox(counting, {
-    envelopeTtlMs: 60_000,
-    publish: (device, envelopes) => published.push({ device, envelopes }),
-  });
+  mailbox = await createMailbox(
+    { db: opened.db, sqlite: counting },
+    {
+      envelopeTtlMs: 60_000,
+      publish: (device, envelopes) => published.push({ device, envelopes }),
+    },
+  );
 });
 
 afterEach(async () => {
@@ -164,6 +171,55 @@ describe('group commit', () => {
     expect(await storedCount()).toBe(1);
     const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
     expect(page.envelopes).toHaveLength(1);
+  });
+});
+
+describe('batch failures and Kysely transactions', () => {
+  it('writes each submission alone when a write fails the whole batch, and refuses only that one', async () => {
+    // A write error SQLite raises mid-batch (standing in for an I/O error or a constraint): the
+    // batch rolls back as a whole, then every submission is written in a transaction of its own.
+    opened.sqlite.exec(`CREATE TRIGGER refuse_13 BEFORE INSERT ON envelopes
+      WHEN length(NEW.body) = 13 BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`);
+    const good = Array.from({ length: 3 }, () => submission([{ username: 'bob', deviceId: 1 }]));
+    const bad = submission([{ username: 'bob', deviceId: 1 }], randomBytes(13));
+    commits = 0;
+    const results = await Promise.allSettled(
+      [good[0]!, bad, good[1]!, good[2]!].map((body) => mailbox.submit(body)),
+    );
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/refused by test trigger/);
+    // The failed batch, then one transaction per submission.
+    expect(commits).toBe(5);
+    expect(await storedCount()).toBe(3);
+    const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
+    expect(page.envelopes.map((envelope) => envelope.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('never writes into a Kysely transaction that is waiting between its statements', async () => {
+    const body = submission([{ username: 'bob', deviceId: 1 }]);
+    let submitted: Promise<unknown> | undefined;
+    await expect(
+      opened.db.transaction().execute(async (trx) => {
+        await trx.insertInto('accounts').values({ username: 'carol', created_at: 1 }).execute();
+        // The submission arrives while this transaction holds the connection and then rolls back.
+        submitted = mailbox.submit(body);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await expect(submitted).resolves.toEqual({ duplicate: false, deliveries: 1 });
+    expect(await storedCount()).toBe(1);
+    const carol = await opened.db
+      .selectFrom('accounts')
+      .where('username', '=', 'carol')
+      .select('id')
+      .execute();
+    expect(carol).toEqual([]);
   });
 });
 

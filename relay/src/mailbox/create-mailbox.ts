@@ -12,17 +12,14 @@ import {
   type SubmitBody,
   type SubmitReply,
 } from '@veil/wire';
-import { CompiledQuery, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import { CompiledQuery, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
-import { commitQueue, type Settled } from './commit-queue';
-import {
-  writeSubmissions,
-  type Assigned,
-  type PreparedSubmission,
-  type WriteOutcome,
-} from './write-submissions';
+import { ackWriter } from './apply-acks';
+import { batchTransaction } from './batch-transaction';
+import { commitQueue } from './commit-queue';
+import { submissionWriter, type Assigned } from './write-submissions';
 
 export interface MailboxService {
   submit(body: SubmitBody): Promise<SubmitReply>;
@@ -38,16 +35,13 @@ export interface MailboxService {
 /** Submissions per transaction at most: bounds the wait of the first one in a full batch. */
 const MAX_BATCH = 256;
 
-// The two statements every delivery runs (a socket's read, a device's ack), as fixed SQL: building
-// and compiling them through Kysely's query builder cost more CPU than SQLite spent running them
-// (bench: transport). Everything else uses the builder.
+// A socket's page read, as fixed SQL: building and compiling it through Kysely's query builder cost
+// more CPU than SQLite spent running it (bench: transport). Writes (submissions, acks) are fixed SQL
+// run synchronously (write-submissions.ts, apply-acks.ts); the rest uses the builder.
 const READ_PAGE = `SELECT d.seq, d.key_record, e.body, e.created_at
   FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
   WHERE d.account_id = ? AND d.device_id = ? AND d.seq > ? AND e.expires_at > ?
   ORDER BY d.seq LIMIT ?`;
-const DELETE_DELIVERIES = `DELETE FROM deliveries
-  WHERE account_id = ? AND device_id = ? AND seq <= ? RETURNING envelope_id`;
-
 /** Node's native encoder: bodies run to 512 KiB, and every delivery encodes one. */
 function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
@@ -78,14 +72,8 @@ function submissionDigest(body: SubmitBody): Buffer {
   return hash.digest();
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const text =
-    error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : '';
-  return /SQLITE_CONSTRAINT|UNIQUE constraint|23505/.test(text);
-}
-
 export async function createMailbox(
-  db: Kysely<Database>,
+  database: { readonly db: Kysely<Database>; readonly sqlite: SQLite.Database },
   options: {
     envelopeTtlMs: number;
     /** After a commit: each recipient device and what it received, in sequence order. */
@@ -94,78 +82,29 @@ export async function createMailbox(
     accepted?: (envelopes: number) => void;
   },
 ): Promise<MailboxService> {
-  const duplicateOf = async (clientIdHash: Buffer, digest: Buffer): Promise<SubmitReply> => {
-    const stored = await db
-      .selectFrom('submissions')
-      .select(['digest', 'deliveries'])
-      .where('client_id_hash', '=', clientIdHash)
-      .executeTakeFirstOrThrow();
-    if (!digest.equals(stored.digest)) throw new RelayClientIdReusedError();
-    return { duplicate: true, deliveries: stored.deliveries };
-  };
-
-  const writeAlone = async (submission: PreparedSubmission): Promise<Settled<WriteOutcome>> => {
-    try {
-      const [outcome] = await db
-        .transaction()
-        .execute((trx) => writeSubmissions(trx, [submission]));
-      return { ok: true, value: outcome! };
-    } catch (error) {
-      // Another writer on the same database stored this client id first.
-      if (isUniqueViolation(error)) return { ok: true, value: { kind: 'known' } };
-      return { ok: false, error };
-    }
-  };
+  const { db, sqlite } = database;
   // Every submission goes through one commit queue: see commit-queue.ts for how batches form.
-  const queue = commitQueue<PreparedSubmission, WriteOutcome>({
+  const queue = commitQueue({
     maxBatch: MAX_BATCH,
-    commit: async (batch) => {
-      if (batch.length === 1) return [await writeAlone(batch[0]!)];
-      try {
-        const outcomes = await db.transaction().execute((trx) => writeSubmissions(trx, batch));
-        return outcomes.map((value) => ({ ok: true, value }));
-      } catch {
-        // The batch rolled back as a whole. One bad submission must not fail the others, so each
-        // is written again in a transaction of its own and settles with its own outcome.
-        const settled: Settled<WriteOutcome>[] = [];
-        for (const submission of batch) settled.push(await writeAlone(submission));
-        return settled;
-      }
-    },
+    commit: batchTransaction(db, sqlite, submissionWriter(sqlite)),
   });
-
   // Acks share transactions the same way: a fan-out to a thousand devices brings a thousand acks
   // back within milliseconds, and one fsync each would make acks, not deliveries, the limit.
-  const acks = commitQueue<{ device: DeviceAddress; upTo: number }, number>({
+  const acks = commitQueue({
     maxBatch: MAX_BATCH,
-    commit: async (batch) => {
-      try {
-        return await db.transaction().execute((trx) => applyAcks(trx, batch));
-      } catch {
-        // As with submissions: one failing ack must not fail the others in its batch.
-        const settled: Settled<number>[] = [];
-        for (const ack of batch) {
-          try {
-            const [one] = await db.transaction().execute((trx) => applyAcks(trx, [ack]));
-            settled.push(one!);
-          } catch (error) {
-            settled.push({ ok: false, error });
-          }
-        }
-        return settled;
-      }
-    },
+    commit: batchTransaction(db, sqlite, ackWriter(sqlite)),
   });
 
   const service: MailboxService = {
     async submit(body) {
       const clientId = Buffer.from(body.clientId, 'base64url');
-      const clientIdHash = sha256(clientId);
-      const digest = submissionDigest(body);
       const now = Date.now();
+      // The wire schema admitted only base64url text, so Node's decoder (native, and a Buffer,
+      // which better-sqlite3 binds faster than a Uint8Array) is safe here.
+      const bodies = body.envelopes.map((envelope) => Buffer.from(envelope.body, 'base64url'));
       const outcome = await queue.push({
-        clientIdHash,
-        digest,
+        clientIdHash: sha256(clientId),
+        digest: submissionDigest(body),
         createdAt: now,
         expiresAt: now + options.envelopeTtlMs,
         envelopes: body.envelopes.map((envelope, index) => {
@@ -173,9 +112,7 @@ export async function createMailbox(
           index32.writeUInt32BE(index);
           return {
             clientIdHash: sha256(clientId, index32),
-            // The wire schema admitted only base64url text, so Node's decoder (native, and a
-            // Buffer, which better-sqlite3 binds faster than a Uint8Array) is safe here.
-            body: Buffer.from(envelope.body, 'base64url'),
+            body: bodies[index]!,
             to: envelope.to.map((to) => ({
               username: to.username,
               deviceId: to.deviceId,
@@ -184,19 +121,10 @@ export async function createMailbox(
           };
         }),
       });
-      switch (outcome.kind) {
-        case 'known':
-          return duplicateOf(clientIdHash, digest);
-        case 'again':
-          return service.submit(body);
-        case 'refused':
-          throw outcome.error;
-        case 'stored':
-          break;
-      }
+      if (outcome.kind === 'duplicate') return { duplicate: true, deliveries: outcome.deliveries };
       // Committed: only now may anyone (the sender, the recipients' sockets) hear of it.
       options.accepted?.(body.envelopes.length);
-      publishCommitted(body, outcome.assigned, now, options.publish);
+      publishCommitted(bodies, outcome.assigned, now, options.publish);
       return { duplicate: false, deliveries: outcome.assigned.length };
     },
 
@@ -267,46 +195,6 @@ function nobodyWaits(eb: ExpressionBuilder<Database, 'envelopes'>) {
   );
 }
 
-/** Deletes a device's deliveries up to `upTo`; returns the bodies they pointed at. */
-async function deleteDeliveries(
-  trx: Transaction<Database>,
-  device: DeviceAddress,
-  upTo: number,
-): Promise<number[]> {
-  const { rows: gone } = await trx.executeQuery<{ envelope_id: number }>(
-    CompiledQuery.raw(DELETE_DELIVERIES, [device.accountId, device.deviceId, upTo]),
-  );
-  return gone.map((row) => row.envelope_id);
-}
-
-/** Deletes those of `ids` that no device waits for any more. */
-async function deleteOrphans(trx: Transaction<Database>, envelopeIds: Iterable<number>) {
-  const ids = [...new Set(envelopeIds)];
-  for (let i = 0; i < ids.length; i += 500) {
-    await trx
-      .deleteFrom('envelopes')
-      .where('id', 'in', ids.slice(i, i + 500))
-      .where(nobodyWaits)
-      .execute();
-  }
-}
-
-/** Applies a batch of acks in one transaction: each one's deliveries, then the bodies left over. */
-async function applyAcks(
-  trx: Transaction<Database>,
-  acks: readonly { device: DeviceAddress; upTo: number }[],
-): Promise<Settled<number>[]> {
-  const deleted: Settled<number>[] = [];
-  const envelopeIds: number[] = [];
-  for (const { device, upTo } of acks) {
-    const ids = await deleteDeliveries(trx, device, upTo);
-    envelopeIds.push(...ids);
-    deleted.push({ ok: true, value: ids.length });
-  }
-  await deleteOrphans(trx, envelopeIds);
-  return deleted;
-}
-
 /**
  * Tells each recipient device what it just received, envelopes included: a socket that is caught
  * up sends them straight on instead of reading back what was just written (a body for a thousand
@@ -314,15 +202,13 @@ async function applyAcks(
  * devices it goes to.
  */
 function publishCommitted(
-  body: SubmitBody,
+  bodies: readonly Buffer[],
   assigned: readonly Assigned[],
   receivedAt: number,
   publish: (device: DeviceAddress, envelopes: readonly MailboxEnvelope[]) => void,
 ): void {
-  // Re-encoded from the bytes (once per body), so a socket sends exactly what a read would return.
-  const bodies = body.envelopes.map((envelope) =>
-    Buffer.from(envelope.body, 'base64url').toString('base64url'),
-  );
+  // Encoded from the stored bytes (once per body), so a socket sends exactly what a read returns.
+  const encoded = bodies.map((bytes) => bytes.toString('base64url'));
   const perDevice = new Map<string, { device: DeviceAddress; envelopes: MailboxEnvelope[] }>();
   for (const entry of assigned) {
     const key = `${String(entry.device.accountId)}:${String(entry.device.deviceId)}`;
@@ -331,7 +217,7 @@ function publishCommitted(
       perDevice.set(key, (bucket = { device: entry.device, envelopes: [] }));
     bucket.envelopes.push({
       seq: entry.seq,
-      body: bodies[entry.envelope]!,
+      body: encoded[entry.envelope]!,
       ...(entry.keyRecord === null ? {} : { keyRecord: base64url(entry.keyRecord) }),
       receivedAt,
     });

@@ -15,7 +15,7 @@ declare module 'fastify' {
 const SWEEP_INTERVAL_MS = 60_000;
 
 async function mailbox(app: FastifyInstance, options: { envelopeTtlMs: number }): Promise<void> {
-  const service = await createMailbox(app.db, {
+  const service = await createMailbox(app, {
     envelopeTtlMs: options.envelopeTtlMs,
     publish: (device, envelopes) => {
       app.notifier.publish(device, {

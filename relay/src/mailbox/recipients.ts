@@ -2,10 +2,8 @@
 // exist; otherwise the whole submission is refused with the list of unknown devices, so the sender
 // refreshes those device lists and sends again (nothing is stored for a device that is gone).
 import type { UnknownDevicesReply } from '@veil/wire';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type SQLite from 'better-sqlite3';
 import type { DeviceAddress } from '../keys/prekey-store';
-import { sqlChunks } from './sql-chunks';
 
 export class RelayUnknownDevicesError extends Error {
   readonly statusCode = 409;
@@ -27,44 +25,52 @@ export class RelayUnknownDevicesError extends Error {
   }
 }
 
-/** Active accounts' devices by `username:deviceId`, for every username named. */
-export async function lookupDevices(
-  db: Kysely<Database>,
-  usernames: Iterable<string>,
-): Promise<Map<string, number>> {
-  const names = [...new Set([...usernames].map((name) => name.toLowerCase()))];
-  const known = new Map<string, number>();
-  // Bounded `in` lists of few distinct lengths (see sql-chunks.ts).
-  for (const part of sqlChunks(names)) {
-    const rows = await db
-      .selectFrom('accounts')
-      .innerJoin('devices', 'devices.account_id', 'accounts.id')
-      .select(['accounts.username', 'accounts.id', 'devices.device_id'])
-      .where('accounts.username', 'in', part)
-      .where('accounts.status', '=', 'active')
-      .execute();
-    for (const row of rows) known.set(`${row.username}:${row.device_id}`, row.id);
-  }
-  return known;
+const DEVICES_OF = `SELECT accounts.id, devices.device_id FROM accounts
+  JOIN devices ON devices.account_id = accounts.id
+  WHERE accounts.username = ? AND accounts.status = 'active'`;
+
+/**
+ * Resolves recipients by a statement prepared once, each username looked up once per batch (a
+ * group message names the same people in many submissions). `begin` forgets what the previous
+ * batch looked up: devices come and go between batches.
+ */
+export function recipientResolver(sqlite: SQLite.Database): {
+  readonly resolve: Resolve;
+  readonly begin: () => void;
+} {
+  const devicesOf = sqlite.prepare<[string], { id: number; device_id: number }>(DEVICES_OF);
+  // username -> device id -> account id
+  const known = new Map<string, Map<number, number>>();
+  const lookup = (username: string): Map<number, number> => {
+    let devices = known.get(username);
+    if (devices === undefined) {
+      devices = new Map(devicesOf.all(username).map((row) => [row.device_id, row.id]));
+      known.set(username, devices);
+    }
+    return devices;
+  };
+  return {
+    begin: () => known.clear(),
+    resolve: (envelopes) => {
+      const unknown: UnknownDevicesReply['unknown'] = [];
+      const resolved = envelopes.map((envelope) =>
+        envelope.to.map((to) => {
+          const username = to.username.toLowerCase();
+          const accountId = lookup(username).get(to.deviceId);
+          if (accountId === undefined) {
+            unknown.push({ username, deviceId: to.deviceId });
+            return { accountId: 0, deviceId: 0 };
+          }
+          return { accountId, deviceId: to.deviceId };
+        }),
+      );
+      if (unknown.length > 0) throw new RelayUnknownDevicesError(unknown);
+      return resolved;
+    },
+  };
 }
 
 /** One address per recipient, in the submission's order; throws for any unknown device. */
-export function resolveWith(
-  known: ReadonlyMap<string, number>,
+export type Resolve = (
   envelopes: readonly { readonly to: readonly { username: string; deviceId: number }[] }[],
-): DeviceAddress[][] {
-  const unknown: UnknownDevicesReply['unknown'] = [];
-  const resolved = envelopes.map((envelope) =>
-    envelope.to.map((to) => {
-      const username = to.username.toLowerCase();
-      const accountId = known.get(`${username}:${to.deviceId}`);
-      if (accountId === undefined) {
-        unknown.push({ username, deviceId: to.deviceId });
-        return { accountId: 0, deviceId: 0 };
-      }
-      return { accountId, deviceId: to.deviceId };
-    }),
-  );
-  if (unknown.length > 0) throw new RelayUnknownDevicesError(unknown);
-  return resolved;
-}
+) => DeviceAddress[][];

@@ -1,13 +1,14 @@
-// Writes a batch of submissions inside one transaction with a fixed number of statements, however
-// many submissions it holds: one idempotency lookup, one recipient lookup, then multi-row inserts
-// of submissions, bodies, mailbox heads and deliveries. Per-statement cost (building, binding,
-// stepping) was most of a submission's CPU time, and group commit only pays off if the batch is
-// cheap to write. Each submission still gets its own outcome: one refused does not refuse the rest.
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema';
+// Writes one submission inside its batch's transaction (batch-transaction.ts): first the checks
+// (idempotency, recipients), then the submission, its bodies, each device's head and the
+// deliveries. Fixed SQL, prepared once, run synchronously: on this path, building and compiling
+// queries through Kysely and awaiting each statement cost several times what SQLite spent running
+// them (bench: relay-store), and a batch that never yields holds the write lock for the least time.
+// This is the mailbox's one SQLite-specific part; a Postgres port would give it its own writer.
+import type SQLite from 'better-sqlite3';
+import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
-import { lookupDevices, resolveWith } from './recipients';
-import { sqlChunks } from './sql-chunks';
+import type { ItemWriter } from './batch-transaction';
+import { recipientResolver } from './recipients';
 
 export interface PreparedSubmission {
   readonly clientIdHash: Buffer;
@@ -31,150 +32,86 @@ export interface Assigned {
 }
 
 export type WriteOutcome =
+  | { readonly kind: 'stored'; readonly assigned: readonly Assigned[] }
+  /**
+   * Stored before under this client id with the same content (a retry, or the same id earlier in
+   * this batch): answered, not stored again, and only once the batch holding it committed.
+   */
+  | { readonly kind: 'duplicate'; readonly deliveries: number };
+
+const KNOWN = 'SELECT digest, deliveries FROM submissions WHERE client_id_hash = ?';
+const INSERT_SUBMISSION = `INSERT INTO submissions (client_id_hash, digest, deliveries, expires_at)
+  VALUES (?, ?, ?, ?)`;
+const INSERT_ENVELOPE = `INSERT INTO envelopes (client_id_hash, body, created_at, expires_at)
+  VALUES (?, ?, ?, ?)`;
+// The head holds the next sequence to assign; the first delivery to a device gets 1.
+const NEXT_SEQ = `INSERT INTO mailbox_heads (account_id, device_id, next_seq) VALUES (?, ?, 2)
+  ON CONFLICT (account_id, device_id) DO UPDATE SET next_seq = mailbox_heads.next_seq + 1
+  RETURNING next_seq`;
+const INSERT_DELIVERY = `INSERT INTO deliveries (account_id, device_id, seq, envelope_id, key_record)
+  VALUES (?, ?, ?, ?, ?)`;
+
+/** What `check` decided for one submission. */
+type Plan =
+  | { readonly kind: 'duplicate'; readonly deliveries: number }
   | {
-      readonly kind: 'stored';
-      readonly assigned: readonly Assigned[];
-    }
-  /** Stored by an earlier submission with this client id: answer from the submissions table. */
-  | { readonly kind: 'known' }
-  /** The same client id came earlier in this batch: settle it in the next one. */
-  | { readonly kind: 'again' }
-  | { readonly kind: 'refused'; readonly error: Error };
+      readonly kind: 'new';
+      readonly submission: PreparedSubmission;
+      readonly recipients: DeviceAddress[][];
+    };
 
-const hex = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-const deviceKey = (device: DeviceAddress): string => `${device.accountId}:${device.deviceId}`;
+/**
+ * The submission writer for batch-transaction.ts, its statements prepared once. `check` refuses a
+ * submission (RelayUnknownDevicesError, RelayClientIdReusedError) before anything of it is written.
+ */
+export function submissionWriter(
+  sqlite: SQLite.Database,
+): ItemWriter<PreparedSubmission, Plan, WriteOutcome> {
+  const recipients = recipientResolver(sqlite);
+  const known = sqlite.prepare<[Buffer], { digest: Buffer; deliveries: number }>(KNOWN);
+  const insertSubmission = sqlite.prepare<[Buffer, Buffer, number, number]>(INSERT_SUBMISSION);
+  const insertEnvelope = sqlite.prepare<[Buffer, Buffer, number, number]>(INSERT_ENVELOPE);
+  const nextSeq = sqlite.prepare<[number, number], { next_seq: number }>(NEXT_SEQ);
+  const insertDelivery =
+    sqlite.prepare<[number, number, number, number, Buffer | null]>(INSERT_DELIVERY);
 
-export async function writeSubmissions(
-  trx: Transaction<Database> | Kysely<Database>,
-  batch: readonly PreparedSubmission[],
-): Promise<WriteOutcome[]> {
-  const stored = new Set<string>();
-  for (const part of sqlChunks(batch.map((submission) => submission.clientIdHash))) {
-    const rows = await trx
-      .selectFrom('submissions')
-      .select('client_id_hash')
-      .where('client_id_hash', 'in', part)
-      .execute();
-    for (const row of rows) stored.add(hex(row.client_id_hash));
-  }
-  const known = await lookupDevices(
-    trx,
-    batch.flatMap((submission) =>
-      submission.envelopes.flatMap((envelope) => envelope.to.map((to) => to.username)),
-    ),
-  );
-
-  // Decide each submission's fate before writing anything.
-  const outcomes: (WriteOutcome | DeviceAddress[][])[] = [];
-  const inBatch = new Set<string>();
-  for (const submission of batch) {
-    const id = hex(submission.clientIdHash);
-    if (stored.has(id)) outcomes.push({ kind: 'known' });
-    else if (inBatch.has(id)) outcomes.push({ kind: 'again' });
-    else {
-      try {
-        outcomes.push(resolveWith(known, submission.envelopes));
-        inBatch.add(id);
-      } catch (error) {
-        outcomes.push({ kind: 'refused', error: error as Error });
+  return {
+    begin: recipients.begin,
+    check: (submission) => {
+      const stored = known.get(submission.clientIdHash);
+      if (stored !== undefined) {
+        if (!submission.digest.equals(stored.digest)) throw new RelayClientIdReusedError();
+        return { kind: 'duplicate', deliveries: stored.deliveries };
       }
-    }
-  }
-  const accepted = batch.flatMap((submission, i) => {
-    const recipients = outcomes[i];
-    return Array.isArray(recipients) ? [{ submission, recipients, index: i }] : [];
-  });
-  if (accepted.length === 0) return outcomes as WriteOutcome[];
-
-  for (const part of sqlChunks(accepted)) {
-    await trx
-      .insertInto('submissions')
-      .values(
-        part.map(({ submission, recipients }) => ({
-          client_id_hash: submission.clientIdHash,
-          digest: submission.digest,
-          deliveries: recipients.reduce((sum, envelope) => sum + envelope.length, 0),
-          expires_at: submission.expiresAt,
-        })),
-      )
-      .execute();
-  }
-
-  const bodies = accepted.flatMap(({ submission }) =>
-    submission.envelopes.map((envelope) => ({
-      client_id_hash: envelope.clientIdHash,
-      body: envelope.body,
-      created_at: submission.createdAt,
-      expires_at: submission.expiresAt,
-    })),
-  );
-  // RETURNING order is not promised, so ids are matched back by the envelope's unique hash.
-  const envelopeIds = new Map<string, number>();
-  for (const part of sqlChunks(bodies)) {
-    const rows = await trx
-      .insertInto('envelopes')
-      .values(part)
-      .returning(['id', 'client_id_hash'])
-      .execute();
-    for (const row of rows) envelopeIds.set(hex(row.client_id_hash), row.id);
-  }
-
-  // Each device's head moves once per batch, by the number of deliveries it gets in it.
-  const perDevice = new Map<string, { device: DeviceAddress; count: number; next: number }>();
-  for (const { recipients } of accepted) {
-    for (const device of recipients.flat()) {
-      const entry = perDevice.get(deviceKey(device));
-      if (entry === undefined) perDevice.set(deviceKey(device), { device, count: 1, next: 0 });
-      else entry.count++;
-    }
-  }
-  for (const part of sqlChunks([...perDevice.values()])) {
-    const rows = await trx
-      .insertInto('mailbox_heads')
-      .values(
-        part.map(({ device, count }) => ({
-          account_id: device.accountId,
-          device_id: device.deviceId,
-          next_seq: 1 + count,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'device_id']).doUpdateSet((eb) => ({
-          next_seq: eb(eb('mailbox_heads.next_seq', '+', eb.ref('excluded.next_seq')), '-', 1),
-        })),
-      )
-      .returning(['account_id', 'device_id', 'next_seq'])
-      .execute();
-    for (const row of rows) {
-      const entry = perDevice.get(
-        deviceKey({ accountId: row.account_id, deviceId: row.device_id }),
-      )!;
-      entry.next = row.next_seq - entry.count;
-    }
-  }
-
-  const deliveries: Database['deliveries'][] = [];
-  for (const { submission, recipients, index } of accepted) {
-    const assigned: Assigned[] = [];
-    submission.envelopes.forEach((envelope, e) => {
-      const envelopeId = envelopeIds.get(hex(envelope.clientIdHash))!;
-      envelope.to.forEach((to, r) => {
-        const device = recipients[e]![r]!;
-        const seq = perDevice.get(deviceKey(device))!.next++;
-        deliveries.push({
-          account_id: device.accountId,
-          device_id: device.deviceId,
-          seq,
-          envelope_id: envelopeId,
-          key_record: to.keyRecord,
+      return { kind: 'new', submission, recipients: recipients.resolve(submission.envelopes) };
+    },
+    write: (plan) => {
+      if (plan.kind === 'duplicate') return plan;
+      const { submission, recipients: devices } = plan;
+      insertSubmission.run(
+        submission.clientIdHash,
+        submission.digest,
+        devices.reduce((sum, envelope) => sum + envelope.length, 0),
+        submission.expiresAt,
+      );
+      const assigned: Assigned[] = [];
+      submission.envelopes.forEach((envelope, e) => {
+        const envelopeId = Number(
+          insertEnvelope.run(
+            envelope.clientIdHash,
+            envelope.body,
+            submission.createdAt,
+            submission.expiresAt,
+          ).lastInsertRowid,
+        );
+        envelope.to.forEach((to, r) => {
+          const device = devices[e]![r]!;
+          const seq = nextSeq.get(device.accountId, device.deviceId)!.next_seq - 1;
+          insertDelivery.run(device.accountId, device.deviceId, seq, envelopeId, to.keyRecord);
+          assigned.push({ device, seq, envelope: e, keyRecord: to.keyRecord });
         });
-        assigned.push({ device, seq, envelope: e, keyRecord: to.keyRecord });
       });
-    });
-    outcomes[index] = { kind: 'stored', assigned };
-  }
-  for (const part of sqlChunks(deliveries))
-    await trx.insertInto('deliveries').values(part).execute();
-  return outcomes as WriteOutcome[];
+      return { kind: 'stored', assigned };
+    },
+  };
 }

@@ -27,6 +27,7 @@ import type { DeviceAddress } from '../keys/prekey-store';
 import type { KeyDirectory } from '../keys/key-directory';
 import type { MailboxService } from '../mailbox/mailbox-service';
 import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
+import { envelopeFrameText } from './envelope-frame';
 import { FrameBudget } from './frame-budget';
 
 const checkFrame = Compile(ClientFrameSchema);
@@ -256,7 +257,7 @@ export class MailboxConnection {
     if (envelopes.length > room) return false;
     if (this.socket.bufferedAmount > SOCKET_BOUNDS.highWaterBytes) return false;
     for (const envelope of envelopes) {
-      this.send({ type: 'envelope', ...envelope });
+      this.socket.send(envelopeFrameText(envelope));
       this.deps.onPushed?.();
       this.lastSent = envelope.seq;
     }
@@ -315,7 +316,7 @@ export class MailboxConnection {
       );
       if (this.isClosed()) return;
       for (const envelope of page.envelopes) {
-        this.send({ type: 'envelope', ...envelope });
+        this.socket.send(envelopeFrameText(envelope));
         this.deps.onPushed?.();
         this.lastSent = envelope.seq;
       }

@@ -1,5 +1,8 @@
 // Opens the SQLite database (migrated to the latest schema) and exposes it as `app.db` (Kysely).
-// Repositories and routes speak Kysely only, so a Postgres dialect can replace SQLite later.
+// Repositories and routes speak Kysely, so a Postgres dialect can replace SQLite later; the one
+// exception is the mailbox's write path (mailbox/write-submissions.ts, apply-acks.ts), which runs
+// fixed statements synchronously on the raw handle for speed and would get a Postgres writer of
+// its own.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
@@ -9,7 +12,7 @@ import type { Database } from '../../db/schema';
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>;
-    /** The raw better-sqlite3 handle: only for the online backup and integrity checks. */
+    /** The raw better-sqlite3 handle: the online backup, integrity checks, the mailbox's writes. */
     sqlite: OpenedDatabase['sqlite'];
   }
 }

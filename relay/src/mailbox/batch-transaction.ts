@@ -1,0 +1,58 @@
+// One fsync'd transaction for a whole batch of mailbox writes. Each item is first checked (reads
+// only: is it a retry, do its recipients exist?) and then written, in turn, so an item sees the
+// writes of those before it. A refusal from the check settles that item alone: nothing of it was
+// written. An error while writing (unexpected: I/O, a full disk) rolls the batch back as a whole,
+// and each item is then written again in a transaction of its own, so it settles with its own
+// outcome. No savepoint per item: in WAL mode each one opened a statement journal and doubled the
+// cost of a write (bench: relay-store).
+//
+// The writes are synchronous better-sqlite3 calls on statements prepared once, so a batch runs from
+// BEGIN to COMMIT without yielding; it waits only for Kysely's connection lock, so it never lands
+// inside a Kysely transaction that is awaiting between its statements.
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { Settled } from './commit-queue';
+
+export interface ItemWriter<T, P, R> {
+  /** Reads only; throws to refuse the item. */
+  check(item: T): P;
+  /** Writes what `check` planned. */
+  write(plan: P): R;
+  /** Around the items, in the same transaction: state and work the batch's items share. */
+  begin?(): void;
+  end?(): void;
+}
+
+export function batchTransaction<T, P, R>(
+  db: Kysely<Database>,
+  sqlite: SQLite.Database,
+  writer: ItemWriter<T, P, R>,
+): (items: readonly T[]) => Promise<Settled<R>[]> {
+  const all = sqlite.transaction((items: readonly T[]): Settled<R>[] => {
+    writer.begin?.();
+    const settled = items.map((item): Settled<R> => {
+      let plan: P;
+      try {
+        plan = writer.check(item);
+      } catch (error) {
+        return { ok: false, error };
+      }
+      return { ok: true, value: writer.write(plan) };
+    });
+    writer.end?.();
+    return settled;
+  });
+  const run = (items: readonly T[]): Settled<R>[] => {
+    try {
+      // IMMEDIATE takes the write lock at BEGIN, so another process on the file (a backup, the
+      // CLI) makes the batch wait (busy_timeout) rather than fail halfway. With synchronous=FULL,
+      // COMMIT has reached the disk when this returns, before anyone hears of the result.
+      return all.immediate(items);
+    } catch (error) {
+      if (items.length === 1) return [{ ok: false, error }];
+      return items.flatMap((item) => run([item]));
+    }
+  };
+  return (items) => db.connection().execute(() => Promise.resolve(run(items)));
+}
