@@ -1,7 +1,9 @@
 // Resolves a submission's recipients (username, device id) to mailbox addresses. Every device must
 // exist; otherwise the whole submission is refused with the list of unknown devices, so the sender
 // refreshes those device lists and sends again (nothing is stored for a device that is gone).
-import type { UnknownDevicesReply } from '@veil/wire';
+// The same lookup reads each account's device-list counter, which a 1:1 submission's reply carries
+// so that a sender holding an older list learns of an added device at once.
+import { MAILBOX_LIMITS, type DeviceListCounter, type UnknownDevicesReply } from '@veil/wire';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeviceAddress } from '../keys/prekey-store';
@@ -27,25 +29,53 @@ export class RelayUnknownDevicesError extends Error {
   }
 }
 
-/** Active accounts' devices by `username:deviceId`, for every username named. */
+export interface KnownDevices {
+  /** Account id by `username:deviceId`. */
+  readonly devices: ReadonlyMap<string, number>;
+  /** The counter of each account's current signed device list, by username. */
+  readonly listCounters: ReadonlyMap<string, number>;
+}
+
+/** Active accounts' devices and device-list counters, for every username named. */
 export async function lookupDevices(
   db: Kysely<Database>,
   usernames: Iterable<string>,
-): Promise<Map<string, number>> {
+): Promise<KnownDevices> {
   const names = [...new Set([...usernames].map((name) => name.toLowerCase()))];
-  const known = new Map<string, number>();
+  const devices = new Map<string, number>();
+  const listCounters = new Map<string, number>();
   // Bounded `in` lists of few distinct lengths (see sql-chunks.ts).
   for (const part of sqlChunks(names)) {
     const rows = await db
       .selectFrom('accounts')
       .innerJoin('devices', 'devices.account_id', 'accounts.id')
-      .select(['accounts.username', 'accounts.id', 'devices.device_id'])
+      .leftJoin('device_lists', 'device_lists.account_id', 'accounts.id')
+      .select(['accounts.username', 'accounts.id', 'devices.device_id', 'device_lists.counter'])
       .where('accounts.username', 'in', part)
       .where('accounts.status', '=', 'active')
       .execute();
-    for (const row of rows) known.set(`${row.username}:${row.device_id}`, row.id);
+    for (const row of rows) {
+      devices.set(`${row.username}:${row.device_id}`, row.id);
+      if (row.counter !== null) listCounters.set(row.username, row.counter);
+    }
   }
-  return known;
+  return { devices, listCounters };
+}
+
+/**
+ * The device-list counters of the accounts a submission names, when it names few enough (a 1:1
+ * send and its transcript); none for a large group fan-out, whose reply stays small.
+ */
+export function listCountersFor(
+  known: KnownDevices,
+  envelopes: readonly { readonly to: readonly { username: string }[] }[],
+): DeviceListCounter[] | undefined {
+  const names = new Set(envelopes.flatMap((e) => e.to.map((to) => to.username.toLowerCase())));
+  if (names.size > MAILBOX_LIMITS.listsPerReply) return undefined;
+  return [...names].flatMap((username) => {
+    const counter = known.listCounters.get(username);
+    return counter === undefined ? [] : [{ username, counter }];
+  });
 }
 
 /** One address per recipient, in the submission's order; throws for any unknown device. */

@@ -3,10 +3,11 @@
 // of submissions, bodies, mailbox heads and deliveries. Per-statement cost (building, binding,
 // stepping) was most of a submission's CPU time, and group commit only pays off if the batch is
 // cheap to write. Each submission still gets its own outcome: one refused does not refuse the rest.
+import type { DeviceListCounter } from '@veil/wire';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { DeviceAddress } from '../keys/prekey-store';
-import { lookupDevices, resolveWith } from './recipients';
+import { listCountersFor, lookupDevices, resolveWith } from './recipients';
 import { sqlChunks } from './sql-chunks';
 
 export interface PreparedSubmission {
@@ -34,6 +35,8 @@ export type WriteOutcome =
   | {
       readonly kind: 'stored';
       readonly assigned: readonly Assigned[];
+      /** The named accounts' device-list counters (listCountersFor). */
+      readonly lists: readonly DeviceListCounter[] | undefined;
     }
   /** Stored by an earlier submission with this client id: answer from the submissions table. */
   | { readonly kind: 'known' }
@@ -74,7 +77,7 @@ export async function writeSubmissions(
     else if (inBatch.has(id)) outcomes.push({ kind: 'again' });
     else {
       try {
-        outcomes.push(resolveWith(known, submission.envelopes));
+        outcomes.push(resolveWith(known.devices, submission.envelopes));
         inBatch.add(id);
       } catch (error) {
         outcomes.push({ kind: 'refused', error: error as Error });
@@ -172,7 +175,11 @@ export async function writeSubmissions(
         assigned.push({ device, seq, envelope: e, keyRecord: to.keyRecord });
       });
     });
-    outcomes[index] = { kind: 'stored', assigned };
+    outcomes[index] = {
+      kind: 'stored',
+      assigned,
+      lists: listCountersFor(known, submission.envelopes),
+    };
   }
   for (const part of sqlChunks(deliveries))
     await trx.insertInto('deliveries').values(part).execute();

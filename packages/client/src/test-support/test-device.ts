@@ -89,6 +89,9 @@ export function socketFor(
     onReady: () => {
       void device.outbox.flush({ force: true });
     },
+    onDeviceList: (counter) => {
+      void device.ownDeviceListChanged(counter);
+    },
     onState: (state) => {
       states.push(state);
       device.setConnected(state === 'open');

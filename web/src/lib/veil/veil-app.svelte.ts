@@ -543,6 +543,7 @@ class VeilApp {
         void this.keepReachable(device);
       },
       onPrekeysLow: () => void this.keepReachable(device),
+      onDeviceList: (counter) => void device.ownDeviceListChanged(counter).catch(() => undefined),
       onState: (state) => {
         connection.status = statusOf(state);
         device.setConnected(state === 'open');
