@@ -27,12 +27,13 @@ export async function totp(secret: string, atMs: number): Promise<string> {
 
 /**
  * Turns TOTP on from the account screen (or, with `onPage`, from the two-factor section already
- * shown, as on the onboarding screen); returns the secret.
+ * shown, as on the onboarding screen); returns the secret. `recoveryCodes` receives the codes
+ * shown (each code step works once, so a flow that needs more proofs than time steps uses them).
  */
 export async function enrolTotp(
   page: Page,
   username: string,
-  options: { onPage?: boolean } = {},
+  options: { onPage?: boolean; recoveryCodes?: string[] } = {},
 ): Promise<string> {
   if (options.onPage !== true) {
     await page.getByRole('link', { name: 'Account' }).click();
@@ -47,6 +48,7 @@ export async function enrolTotp(
   await page.getByRole('button', { name: 'Turn on' }).click();
   const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
   await expect(codes).toHaveCount(10);
+  options.recoveryCodes?.push(...(await codes.allInnerTexts()).map((code) => code.trim()));
   await page.getByRole('button', { name: 'I saved them' }).click();
   await expect(page.getByText('10 recovery codes left')).toBeVisible();
   return secret;

@@ -1,10 +1,13 @@
-// Every device equal, in real browsers: Alice signs up in one browser profile and turns TOTP on,
-// then adds a second profile from its sign-in screen with her password and a code ("Sign in on this
-// device"); Bob uses a third. Bob's message shows on both of Alice's; Alice's reply from one shows
-// as sent on the other and reaches Bob once. Then Alice removes the second device from the first:
-// it is told, Bob's next message reaches only the device that is left, and Bob is told a device
-// went (his safety number unchanged).
-import { expect, test, type Browser, type Page } from '@playwright/test';
+// The issue's scenario in real browsers: Alice on two browser profiles — a laptop signed in with a
+// password + TOTP, and a phone that was added by password + TOTP, registered its own passkey (a
+// virtual authenticator with PRF; a copied credential would lose its PRF secret) and then signed
+// in again with that passkey alone — and Bob on a third. Bob wrote to Alice before the phone
+// existed, so his very next message reaching it shows lists follow an added device at once. Bob's message
+// shows on both of Alice's; her reply from the laptop shows as sent on the phone and reaches Bob
+// once. Then the laptop removes the phone: the phone says so (and can erase its copy), Bob's next
+// message reaches the laptop only, and Bob is told a device went (his safety number unchanged).
+import { expect, test, type Page } from '@playwright/test';
+import { pageWithAuthenticator } from '../support/passkey';
 import { enrolTotp, totp } from '../support/totp';
 import {
   addContact,
@@ -16,9 +19,8 @@ import {
   uniqueName,
 } from '../support/veil-page';
 
-/** A fresh browser profile added to `username`'s account by password + TOTP. */
-async function addDevice(browser: Browser, username: string, secret: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+/** Adds the fresh browser profile of `page` to `username`'s account by password + TOTP. */
+async function addDevice(page: Page, username: string, secret: string): Promise<void> {
   await page.goto('/signin');
   await expect(page.getByRole('heading', { name: 'Sign in on this device' })).toBeVisible();
   await expect(page.getByText('starts with an empty history')).toBeVisible();
@@ -32,25 +34,50 @@ async function addDevice(browser: Browser, username: string, secret: string): Pr
   await page.getByRole('button', { name: 'Sign in on this device', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
-  return page;
 }
 
-test('two devices of one account: both receive, sent ones show on both, and a removed one gets nothing more', async ({
+/** Registers a passkey on `page` (a recovery code proves it is Alice), signs out, signs in with it. */
+async function switchToPasskey(page: Page, recoveryCode: string): Promise<void> {
+  await page.getByRole('link', { name: 'Account' }).click();
+  const passkeys = page.getByRole('region', { name: 'Passkeys' });
+  await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+  await passkeys.getByLabel('Name for the new passkey').fill('Phone');
+  await passkeys.getByLabel('Authenticator code or recovery code').fill(recoveryCode);
+  await passkeys.getByRole('button', { name: 'Continue' }).click();
+  await expect(passkeys.getByRole('status')).toContainText('unlocks Veil on this device', {
+    timeout: 15_000,
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Unlock with passkey' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+}
+
+test('a password + TOTP laptop and a passkey phone: both receive, sent ones show on both, a removed one knows', async ({
   browser,
 }) => {
   test.setTimeout(120_000);
   const aliceName = uniqueName('alice');
   const bobName = uniqueName('bob');
   const laptop = await signUp(browser, aliceName);
-  const secret = await enrolTotp(laptop, aliceName);
+  const recoveryCodes: string[] = [];
+  const secret = await enrolTotp(laptop, aliceName, { recoveryCodes });
   await laptop.getByRole('link', { name: 'Chats' }).click();
-  const phone = await addDevice(browser, aliceName, secret);
-
   const bob = await signUp(browser, bobName);
   await addContact(bob, aliceName);
   await addContact(laptop, bobName);
-
+  // Bob writes before the phone exists: the list of Alice's he holds is fresh, with one device.
   await openChat(bob, aliceName);
+  await send(bob, 'Hi Alice');
+  await expect(laptop.getByRole('link', { name: new RegExp(bobName) })).toContainText('Hi Alice', {
+    timeout: 15_000,
+  });
+
+  const phone = await pageWithAuthenticator(browser);
+  await addDevice(phone, aliceName, secret);
+  await switchToPasskey(phone, recoveryCodes[0]!);
+  await phone.getByRole('link', { name: 'Chats' }).click();
+
   await send(bob, 'Hello Alice, wherever you are');
   for (const alice of [laptop, phone]) {
     await expect(alice.getByRole('link', { name: new RegExp(bobName) })).toContainText(
@@ -58,6 +85,11 @@ test('two devices of one account: both receive, sent ones show on both, and a re
       { timeout: 15_000 },
     );
   }
+  // The relay's reply to Bob's send named Alice's newer list: he fetched it, sent the phone its
+  // copy, and is told.
+  await expect(bob.getByRole('status', { name: 'Devices changed' })).toContainText(
+    `${aliceName} added a device: “Browser on Linux”`,
+  );
 
   await openChat(laptop, bobName);
   await send(laptop, 'Answered from the laptop');
@@ -68,9 +100,9 @@ test('two devices of one account: both receive, sent ones show on both, and a re
   // Stored there as sent by Alice, not as a message from Bob.
   await expect(messages(phone).last()).toHaveClass(/out/);
   // Bob got the reply once.
-  await expect(messages(bob)).toHaveCount(2);
+  await expect(messages(bob)).toHaveCount(3);
 
-  // The laptop removes the phone: the phone is told, and Bob's next message reaches the laptop only.
+  // The laptop removes the phone: the phone says it was removed, and can erase its copy.
   await laptop.getByRole('link', { name: 'Account' }).click();
   const devices = laptop.getByRole('list', { name: 'Devices' });
   await expect(devices.getByRole('listitem')).toHaveCount(2);
@@ -78,9 +110,13 @@ test('two devices of one account: both receive, sent ones show on both, and a re
   await laptop.getByRole('button', { name: /^Remove .* \(device 2\)$/ }).click();
   await laptop.getByRole('button', { name: 'Remove device' }).click();
   await expect(devices.getByRole('listitem')).toHaveCount(1);
+  const removed = phone.getByRole('alert', { name: 'Device removed' });
+  await expect(removed).toContainText('This device was removed from your account', {
+    timeout: 15_000,
+  });
   await expect(
     phone.getByRole('status').filter({ hasText: 'This device was removed from your account' }),
-  ).toBeVisible({ timeout: 15_000 });
+  ).toBeVisible();
 
   await send(bob, 'Only the laptop hears this');
   await laptop.getByRole('link', { name: 'Chats' }).click();
@@ -89,6 +125,10 @@ test('two devices of one account: both receive, sent ones show on both, and a re
     { timeout: 15_000 },
   );
   await expect(messages(phone)).toHaveCount(2);
+  await removed.getByRole('button', { name: "Erase this browser's copy" }).click();
+  await expect(phone.getByRole('heading', { name: 'Welcome to Veil' })).toBeVisible();
+  await phone.goto('/signin');
+  await expect(phone.getByRole('heading', { name: 'Sign in on this device' })).toBeVisible();
 
   // Bob's next message fetches Alice's list again: he is told a device went, with his safety number
   // unchanged, until he dismisses it.

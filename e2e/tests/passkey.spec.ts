@@ -3,37 +3,10 @@
 // (CTAP2 with user verification and PRF) over CDP. They add each other, compare safety numbers,
 // mark each other verified and chat live both ways with delivered and read marks. Then Bob locks
 // and unlocks with his passkey (its PRF output opens his vault), signs out and back in with it.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { addAuthenticator, pageWithAuthenticator } from '../support/passkey';
 import { enrolTotp, totp } from '../support/totp';
 import { addContact, messages, openChat, passwordOf, send, uniqueName } from '../support/veil-page';
-
-/** Gives the page's browser a platform passkey authenticator with PRF (Chromium's virtual one). */
-async function addAuthenticator(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      ctap2Version: 'ctap2_1',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      hasPrf: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-}
-
-async function pageWithAuthenticator(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    throw new Error(`unexpected dialog: ${dialog.message()}`);
-  });
-  await addAuthenticator(page);
-  return page;
-}
 
 async function verify(page: Page, peer: string): Promise<string> {
   await page.getByRole('link', { name: 'Verify safety number' }).click();

@@ -700,7 +700,8 @@ export class VeilDevice {
     const entry = await this.api.directory(peer);
     const { observation } = await this.contacts.observe(entry.username, entry.accountKey);
     if (observation === 'changed' || observation === 'already-pending') return 'changed';
-    await this.contacts.acceptDeviceList(entry.username, entry.deviceList);
+    // Through the list keeper, so a device added or removed meanwhile is noted for the user.
+    await this.deviceLists.acceptContactList(entry.username, entry.deviceList);
     return 'same';
   }
 
@@ -845,6 +846,19 @@ export class VeilDevice {
     }
     await this.messenger.forget(peer);
     await this.contacts.remove(peer);
+  }
+
+  /**
+   * Our socket said the account's signed device list moved on to `counter` (another device of
+   * ours added, renamed or removed one): fetch and verify it now, so transcripts reach an added
+   * device at once, and tell the app (`devices-changed` for our own account) so its list redraws.
+   */
+  async ownDeviceListChanged(counter: number): Promise<void> {
+    if (!this.vault.unlocked) return; // read again at the next unlock's first send
+    const { account } = await this.keys.identity();
+    if (await this.deviceLists.heard(account.accountId, counter)) {
+      this.options.onEvent?.({ type: 'devices-changed', peer: account.accountId });
+    }
   }
 
   // — prekeys: keep this device reachable

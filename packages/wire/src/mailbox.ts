@@ -18,6 +18,8 @@ export const MAILBOX_LIMITS = {
   recipientsPerEnvelope: 1000,
   /** Envelopes a mailbox read returns at most. */
   pageSize: 100,
+  /** Accounts a submission may name and still get their device-list counters back (1:1 sends). */
+  listsPerReply: 16,
 } as const;
 
 /** 128 random bits chosen by the sender per logical message; a retry reuses it. */
@@ -58,12 +60,30 @@ export const SubmitBodySchema = Type.Object(
 );
 export type SubmitBody = Static<typeof SubmitBodySchema>;
 
+/**
+ * The counter of an account's current signed device list (docs/protocol.md §2.3). A sender whose
+ * list of that account is older fetches the signed list and verifies it: the relay's word only
+ * says when to look, never which devices there are.
+ */
+export const DeviceListCounterSchema = Type.Object(
+  { username: UsernameSchema, counter: Type.Integer({ minimum: 0, maximum: 0xffffffff }) },
+  { additionalProperties: false },
+);
+export type DeviceListCounter = Static<typeof DeviceListCounterSchema>;
+
 /** Sent only after the envelopes are committed: from here on the relay holds them. */
 export const SubmitReplySchema = Type.Object(
   {
     /** True when this client id was already stored: a retry, nothing stored twice. */
     duplicate: Type.Boolean(),
     deliveries: Type.Integer({ minimum: 0 }),
+    /**
+     * For a fresh submission naming at most `listsPerReply` accounts: each one's device-list
+     * counter, so a sender holding an older list learns at once that a device was added.
+     */
+    lists: Type.Optional(
+      Type.Array(DeviceListCounterSchema, { maxItems: MAILBOX_LIMITS.listsPerReply }),
+    ),
   },
   { additionalProperties: false },
 );

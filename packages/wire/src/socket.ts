@@ -79,6 +79,17 @@ export const PrekeysLowFrameSchema = Type.Object(
   { type: Type.Literal('prekeys-low'), prekeys: PrekeyCountSchema },
   { additionalProperties: false },
 );
+/**
+ * The account's signed device list changed (a device added, renamed or removed): fetch the list,
+ * verify it, and show the change. Sent to the account's other devices' sockets.
+ */
+export const DeviceListFrameSchema = Type.Object(
+  {
+    type: Type.Literal('device-list'),
+    counter: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
+  },
+  { additionalProperties: false },
+);
 export const ErrorFrameSchema = Type.Object(
   { type: Type.Literal('error'), code: Type.String(), message: Type.String() },
   { additionalProperties: false },
@@ -88,6 +99,7 @@ export const RelayFrameSchema = Type.Union([
   EnvelopeFrameSchema,
   PongFrameSchema,
   PrekeysLowFrameSchema,
+  DeviceListFrameSchema,
   ErrorFrameSchema,
 ]);
 export type RelayFrame = Static<typeof RelayFrameSchema>;

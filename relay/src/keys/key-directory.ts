@@ -18,6 +18,7 @@ import {
   utf8,
   type Ed25519PublicKey,
   type Primitives,
+  type DeviceList,
 } from '@veil/protocol';
 import {
   ActivityKind,
@@ -84,6 +85,8 @@ export interface KeyDirectory {
   ): Promise<number>;
   /** The session's device, or 403 when the session is not bound to one. */
   boundDevice(session: AuthenticatedSession): DeviceAddress;
+  /** The device connected: its "last seen" time (shown to its owner's other devices) moves. */
+  seen(device: DeviceAddress): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -103,18 +106,34 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       .where('id', '=', accountId)
       .executeTakeFirstOrThrow();
 
+  const touch = async (device: DeviceAddress) => {
+    await app.db
+      .updateTable('devices')
+      .set({ last_seen_at: Date.now() })
+      .where('account_id', '=', device.accountId)
+      .where('device_id', '=', device.deviceId)
+      .execute();
+  };
+
   const bindSession = async (session: AuthenticatedSession, deviceId: number) => {
     await app.db
       .updateTable('sessions')
       .set({ device_id: deviceId })
       .where('id', '=', session.id)
       .execute();
-    await app.db
-      .updateTable('devices')
-      .set({ last_seen_at: Date.now() })
-      .where('account_id', '=', session.accountId)
-      .where('device_id', '=', deviceId)
-      .execute();
+    await touch({ accountId: session.accountId, deviceId });
+  };
+
+  /**
+   * After a new list committed: the account's other listed devices hear of it over their sockets,
+   * so they fetch and verify it now (a rename shows, an added device gets sent transcripts)
+   * rather than when the one they hold grows old.
+   */
+  const announceList = (accountId: number, list: DeviceList, by: number) => {
+    for (const { deviceId } of list.devices) {
+      if (deviceId === by) continue;
+      app.notifier.publish({ accountId, deviceId }, { kind: 'device-list', counter: list.counter });
+    }
   };
 
   /** Drops relay-side devices the new list no longer names; returns their ids. */
@@ -194,6 +213,8 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
   const service: KeyDirectory = {
     events,
 
+    seen: touch,
+
     boundDevice(session) {
       if (session.deviceId === null) throw new RelayDeviceNotBoundError();
       return { accountId: session.accountId, deviceId: session.deviceId };
@@ -269,6 +290,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       await bindSession(session, deviceId);
       await app.activity.record(session.accountId, ActivityKind.deviceAdded, `device ${deviceId}`);
       await announceRemoved(session.accountId, removed);
+      announceList(session.accountId, list, deviceId);
       return { deviceId, prekeys: await countPrekeys(app.db, address) };
     },
 
@@ -294,6 +316,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
         `counter ${list.counter}`,
       );
       await announceRemoved(session.accountId, removed);
+      announceList(session.accountId, list, session.deviceId!);
     },
 
     claimChallenge(session) {

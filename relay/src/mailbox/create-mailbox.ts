@@ -125,7 +125,13 @@ export async function createMailbox(
       // Committed: only now may anyone (the sender, the recipients' sockets) hear of it.
       options.accepted?.(body.envelopes.length);
       publishCommitted(bodies, outcome.assigned, now, options.publish);
-      return { duplicate: false, deliveries: outcome.assigned.length };
+      return {
+        duplicate: false,
+        deliveries: outcome.assigned.length,
+        ...(outcome.lists === undefined || outcome.lists.length === 0
+          ? {}
+          : { lists: [...outcome.lists] }),
+      };
     },
 
     async read(device, after, limit = MAILBOX_LIMITS.pageSize) {

@@ -1,7 +1,9 @@
 // Resolves a submission's recipients (username, device id) to mailbox addresses. Every device must
 // exist; otherwise the whole submission is refused with the list of unknown devices, so the sender
 // refreshes those device lists and sends again (nothing is stored for a device that is gone).
-import type { UnknownDevicesReply } from '@veil/wire';
+// The same lookup reads each account's device-list counter, which a 1:1 submission's reply carries
+// so that a sender holding an older list learns of an added device at once.
+import { MAILBOX_LIMITS, type DeviceListCounter, type UnknownDevicesReply } from '@veil/wire';
 import type SQLite from 'better-sqlite3';
 import type { DeviceAddress } from '../keys/prekey-store';
 
@@ -25,9 +27,18 @@ export class RelayUnknownDevicesError extends Error {
   }
 }
 
-const DEVICES_OF = `SELECT accounts.id, devices.device_id FROM accounts
+const DEVICES_OF = `SELECT accounts.id, devices.device_id, device_lists.counter FROM accounts
   JOIN devices ON devices.account_id = accounts.id
+  LEFT JOIN device_lists ON device_lists.account_id = accounts.id
   WHERE accounts.username = ? AND accounts.status = 'active'`;
+
+type Envelopes = readonly { readonly to: readonly { username: string; deviceId: number }[] }[];
+
+/** One account as a batch looked it up: device id -> account id, and its list's counter. */
+interface KnownAccount {
+  readonly devices: Map<number, number>;
+  readonly listCounter: number | undefined;
+}
 
 /**
  * Resolves recipients by a statement prepared once, each username looked up once per batch (a
@@ -35,19 +46,30 @@ const DEVICES_OF = `SELECT accounts.id, devices.device_id FROM accounts
  * batch looked up: devices come and go between batches.
  */
 export function recipientResolver(sqlite: SQLite.Database): {
-  readonly resolve: Resolve;
+  readonly resolve: (envelopes: Envelopes) => DeviceAddress[][];
+  /**
+   * The device-list counters of the accounts a submission names, when it names few enough (a 1:1
+   * send and its transcript); none for a large group fan-out, whose reply stays small.
+   */
+  readonly listCounters: (envelopes: Envelopes) => DeviceListCounter[] | undefined;
   readonly begin: () => void;
 } {
-  const devicesOf = sqlite.prepare<[string], { id: number; device_id: number }>(DEVICES_OF);
-  // username -> device id -> account id
-  const known = new Map<string, Map<number, number>>();
-  const lookup = (username: string): Map<number, number> => {
-    let devices = known.get(username);
-    if (devices === undefined) {
-      devices = new Map(devicesOf.all(username).map((row) => [row.device_id, row.id]));
-      known.set(username, devices);
+  const devicesOf = sqlite.prepare<
+    [string],
+    { id: number; device_id: number; counter: number | null }
+  >(DEVICES_OF);
+  const known = new Map<string, KnownAccount>();
+  const lookup = (username: string): KnownAccount => {
+    let account = known.get(username);
+    if (account === undefined) {
+      const rows = devicesOf.all(username);
+      account = {
+        devices: new Map(rows.map((row) => [row.device_id, row.id])),
+        listCounter: rows[0]?.counter ?? undefined,
+      };
+      known.set(username, account);
     }
-    return devices;
+    return account;
   };
   return {
     begin: () => known.clear(),
@@ -56,7 +78,7 @@ export function recipientResolver(sqlite: SQLite.Database): {
       const resolved = envelopes.map((envelope) =>
         envelope.to.map((to) => {
           const username = to.username.toLowerCase();
-          const accountId = lookup(username).get(to.deviceId);
+          const accountId = lookup(username).devices.get(to.deviceId);
           if (accountId === undefined) {
             unknown.push({ username, deviceId: to.deviceId });
             return { accountId: 0, deviceId: 0 };
@@ -67,10 +89,15 @@ export function recipientResolver(sqlite: SQLite.Database): {
       if (unknown.length > 0) throw new RelayUnknownDevicesError(unknown);
       return resolved;
     },
+    listCounters: (envelopes) => {
+      const names = new Set(
+        envelopes.flatMap((envelope) => envelope.to.map((to) => to.username.toLowerCase())),
+      );
+      if (names.size > MAILBOX_LIMITS.listsPerReply) return undefined;
+      return [...names].flatMap((username) => {
+        const counter = lookup(username).listCounter;
+        return counter === undefined ? [] : [{ username, counter }];
+      });
+    },
   };
 }
-
-/** One address per recipient, in the submission's order; throws for any unknown device. */
-export type Resolve = (
-  envelopes: readonly { readonly to: readonly { username: string; deviceId: number }[] }[],
-) => DeviceAddress[][];

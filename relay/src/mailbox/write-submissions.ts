@@ -4,6 +4,7 @@
 // queries through Kysely and awaiting each statement cost several times what SQLite spent running
 // them (bench: relay-store), and a batch that never yields holds the write lock for the least time.
 // This is the mailbox's one SQLite-specific part; a Postgres port would give it its own writer.
+import type { DeviceListCounter } from '@veil/wire';
 import type SQLite from 'better-sqlite3';
 import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
@@ -32,7 +33,12 @@ export interface Assigned {
 }
 
 export type WriteOutcome =
-  | { readonly kind: 'stored'; readonly assigned: readonly Assigned[] }
+  | {
+      readonly kind: 'stored';
+      readonly assigned: readonly Assigned[];
+      /** The named accounts' device-list counters (recipients.ts, listCounters). */
+      readonly lists: readonly DeviceListCounter[] | undefined;
+    }
   /**
    * Stored before under this client id with the same content (a retry, or the same id earlier in
    * this batch): answered, not stored again, and only once the batch holding it committed.
@@ -58,6 +64,7 @@ type Plan =
       readonly kind: 'new';
       readonly submission: PreparedSubmission;
       readonly recipients: DeviceAddress[][];
+      readonly lists: readonly DeviceListCounter[] | undefined;
     };
 
 /**
@@ -83,11 +90,16 @@ export function submissionWriter(
         if (!submission.digest.equals(stored.digest)) throw new RelayClientIdReusedError();
         return { kind: 'duplicate', deliveries: stored.deliveries };
       }
-      return { kind: 'new', submission, recipients: recipients.resolve(submission.envelopes) };
+      return {
+        kind: 'new',
+        submission,
+        recipients: recipients.resolve(submission.envelopes),
+        lists: recipients.listCounters(submission.envelopes),
+      };
     },
     write: (plan) => {
       if (plan.kind === 'duplicate') return plan;
-      const { submission, recipients: devices } = plan;
+      const { submission, recipients: devices, lists } = plan;
       insertSubmission.run(
         submission.clientIdHash,
         submission.digest,
@@ -111,7 +123,7 @@ export function submissionWriter(
           assigned.push({ device, seq, envelope: e, keyRecord: to.keyRecord });
         });
       });
-      return { kind: 'stored', assigned };
+      return { kind: 'stored', assigned, lists };
     },
   };
 }

@@ -126,6 +126,13 @@ export class MailboxConnection {
     if (this.ackTimer !== null) clearTimeout(this.ackTimer);
     this.flushAcks();
     this.unsubscribe?.();
+    // "Last seen" is when the device was last connected: its hello and, here, its leaving.
+    if (this.ready) {
+      this.deps.keys.seen(this.device).catch((err: unknown) => {
+        // Most likely the relay closing its database as it shuts down: nothing to act on.
+        this.deps.log.debug({ err }, 'last-seen update failed');
+      });
+    }
     this.deps.onClose(this);
   }
 
@@ -177,6 +184,7 @@ export class MailboxConnection {
         this.ackedInStore = frame.after;
         const head = await this.deps.mailbox.head(this.device);
         const prekeys = await this.deps.keys.counts(this.device);
+        await this.deps.keys.seen(this.device);
         if (this.isClosed()) return;
         this.head = Math.max(this.head, head);
         this.ready = true;
@@ -234,6 +242,10 @@ export class MailboxConnection {
       this.head = Math.max(this.head, event.highestSeq);
       if (event.highestSeq <= this.lastSent) return;
       if (event.envelopes === undefined || !this.sendFresh(event.envelopes)) this.pump();
+      return;
+    }
+    if (event.kind === 'device-list') {
+      this.send({ type: 'device-list', counter: event.counter });
       return;
     }
     this.deps.keys

@@ -4,7 +4,9 @@
 // at once when a message arrives from a device the held list does not name; it is accepted only when
 // signed by the pinned account key with a counter that did not go back (ContactBook.acceptDeviceList,
 // OwnDeviceList.accept). A refused or unreachable list leaves the held one in use: a device the
-// relay added without the account's signature never receives anything.
+// relay added without the account's signature never receives anything. The relay also says when a
+// list moved on (`heard`: the counters in a submission's reply, our own socket's `device-list`
+// frame), so a device added a moment ago is fetched, verified and reached at once.
 import { decodeDeviceList, equalBytes, type DeviceList, type Primitives } from '@veil/protocol';
 import type { ContactBook } from '../contacts/contact-book';
 import type { KeyStore } from '../keys/key-store';
@@ -55,6 +57,41 @@ export class DeviceListSync {
     return contact?.deviceList == null ? [] : ids(decodeDeviceList(contact.deviceList));
   }
 
+  /**
+   * The relay said `accountId`'s current list has `counter` (a submission's reply, or our own
+   * socket's `device-list` frame): when the list held is older, fetch the list and verify it.
+   * Returns whether the list held changed. The counter only says when to look: what is accepted
+   * is what the account key signed, so a relay naming a higher counter costs a fetch, no more.
+   */
+  async heard(accountId: string, counter: number): Promise<boolean> {
+    const own = (await this.deps.keys.identity()).account.accountId;
+    const held = async (): Promise<number> => {
+      if (accountId === own) return (await this.deps.own.get())?.counter ?? -1;
+      const contact = await this.deps.contacts.get(accountId);
+      return contact?.deviceList == null ? Infinity : decodeDeviceList(contact.deviceList).counter;
+    };
+    const before = await held();
+    if (counter <= before) return false;
+    if (accountId === own) await this.refreshOwn();
+    else await this.refreshContact(accountId);
+    return (await held()) !== before;
+  }
+
+  /**
+   * The devices a message to `accountId` goes to by the list held now, without fetching: the
+   * contact's, or our own other devices when it is our account.
+   */
+  async heldDevices(accountId: string): Promise<number[]> {
+    const { account, device } = await this.deps.keys.identity();
+    if (accountId === account.accountId) {
+      return ids((await this.deps.own.get()) ?? { devices: [] }).filter(
+        (id) => id !== device.deviceId,
+      );
+    }
+    const contact = await this.deps.contacts.get(accountId);
+    return contact?.deviceList == null ? [] : ids(decodeDeviceList(contact.deviceList));
+  }
+
   /** A message came from `deviceId` of a contact: fetch their list if it does not name it. */
   async contactSent(peer: string, deviceId: number): Promise<void> {
     const contact = await this.deps.contacts.get(peer);
@@ -80,24 +117,43 @@ export class DeviceListSync {
     return listed();
   }
 
+  /**
+   * A contact's list the directory gave elsewhere (opening their conversation checks their key):
+   * accepted as a fetch here would be, so a change is noted and replaced sessions go. Throws
+   * when it does not verify.
+   */
+  async acceptContactList(peer: string, encoded: Uint8Array): Promise<void> {
+    const before = await this.deps.contacts.get(peer);
+    if (before === undefined || before.pendingKeyChange !== null) return;
+    this.fetchedAt.set(peer, this.now());
+    await this.adoptContactList(peer, before.deviceList, encoded);
+  }
+
   private async refreshContact(peer: string): Promise<void> {
     const before = await this.deps.contacts.get(peer);
     if (before === undefined || before.pendingKeyChange !== null) return;
     try {
       const entry = await this.deps.api.directory(peer);
       this.fetchedAt.set(peer, this.now());
-      const list = await this.deps.contacts.acceptDeviceList(peer, entry.deviceList);
-      if (before.deviceList !== null) {
-        const previous = decodeDeviceList(before.deviceList);
-        await this.dropReplaced(peer, previous, list);
-        const change = deviceChange(previous, list);
-        if (change.added.length + change.removed.length > 0) {
-          await this.deps.contacts.noteDeviceChange(peer, change, this.now());
-          this.deps.onContactDevices?.(peer);
-        }
-      }
+      await this.adoptContactList(peer, before.deviceList, entry.deviceList);
     } catch {
       // Offline, or a list that did not verify: keep encrypting to the list we hold.
+    }
+  }
+
+  private async adoptContactList(
+    peer: string,
+    held: Uint8Array | null,
+    encoded: Uint8Array,
+  ): Promise<void> {
+    const list = await this.deps.contacts.acceptDeviceList(peer, encoded);
+    if (held === null) return;
+    const previous = decodeDeviceList(held);
+    await this.dropReplaced(peer, previous, list);
+    const change = deviceChange(previous, list);
+    if (change.added.length + change.removed.length > 0) {
+      await this.deps.contacts.noteDeviceChange(peer, change, this.now());
+      this.deps.onContactDevices?.(peer);
     }
   }
 

@@ -30,6 +30,7 @@ import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from '../devices/device-list-sync';
 import { isNewer, profileContent, type Profile } from '../profile/profile';
 import { ContactError } from '../contacts/contact-error';
+import type { DeviceListCounter } from '@veil/wire';
 import type { RelayApi } from '../relay/relay-api';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageStore, StoredMessage } from '../store/message-store';
@@ -45,7 +46,7 @@ import {
   type ActionIntent,
   type ActionScope,
 } from './message-actions';
-import type { Outbox, OutboxEvent } from './outbox';
+import type { Outbox, OutboxEntry, OutboxEvent } from './outbox';
 import { ReceiptLedger } from './receipt-ledger';
 import { importMessages, type ImportTarget } from './import-messages';
 import { markSeenThrough } from './seen-through';
@@ -157,8 +158,25 @@ const OWN_GROUP_CONTENT = new Set<Content['type']>([
   'inviteSecret',
 ]);
 
+/** How a content record is queued: for which message, and whether to every device listed. */
+interface QueueOptions {
+  readonly messageId?: string | undefined;
+  /** Meant for every device of the account: a list that turns out newer adds recipients. */
+  readonly everyDevice?: boolean;
+}
+
+/** A send to every listed device of an account, in memory until the relay took its envelopes. */
+interface FanOut {
+  readonly peer: string;
+  readonly plaintext: Uint8Array;
+  readonly messageId: string | undefined;
+  readonly covered: Set<number>;
+}
+
 export class Messenger {
   private readonly now: () => number;
+  /** Sends to every device, by the client id of each of their outbox entries (followLists). */
+  private readonly fanOuts = new Map<string, FanOut>();
   private readonly actions: ActionApplier;
   private readonly receipts: ReceiptLedger;
 
@@ -311,7 +329,7 @@ export class Messenger {
   /** Queues `content` for every device of `peer` and, as a transcript, for our other devices. */
   private async sendToContact(peer: string, content: Content, messageId?: string): Promise<void> {
     const devices = await this.deps.devices.contactDevices(peer);
-    await this.queue(peer, devices, content, messageId);
+    await this.queue(peer, devices, content, { everyDevice: true, messageId });
     await this.sendTranscript(peer, content);
   }
 
@@ -356,7 +374,7 @@ export class Messenger {
       peer === own
         ? await this.deps.devices.ownOtherDevices()
         : await this.deps.devices.contactDevices(peer);
-    if (devices.length > 0) await this.queue(peer, devices, content);
+    if (devices.length > 0) await this.queue(peer, devices, content, { everyDevice: true });
   }
 
   /** Copies what we sent `peer` to our own other devices, so it shows as sent there too. */
@@ -370,7 +388,7 @@ export class Messenger {
       peer,
       content: encodeContent(content),
     };
-    await this.queue(await this.deps.ownAccountId(), own, transcript);
+    await this.queue(await this.deps.ownAccountId(), own, transcript, { everyDevice: true });
   }
 
   /**
@@ -385,7 +403,7 @@ export class Messenger {
       const contact = await this.deps.contacts.get(peer);
       if (contact?.deviceList == null || !canSendTo(contact)) continue;
       const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
-      await this.queueEncoded(peer, devices, plaintext);
+      await this.queueEncoded(peer, devices, plaintext, { everyDevice: true });
       reached.push(peer);
     }
     return reached;
@@ -414,13 +432,18 @@ export class Messenger {
     const contact = await this.deps.contacts.get(peer);
     if (contact?.deviceList == null || !canSendTo(contact)) return;
     const devices = decodeDeviceList(contact.deviceList).devices.map((d) => d.deviceId);
-    await this.queue(peer, devices, {
-      type: 'receipt',
-      messageId: this.deps.p.randomBytes(16),
-      sentAt: this.now(),
-      kind: 'read',
-      targets: unseen.map((m) => fromHex(m.value.id)),
-    });
+    await this.queue(
+      peer,
+      devices,
+      {
+        type: 'receipt',
+        messageId: this.deps.p.randomBytes(16),
+        sentAt: this.now(),
+        kind: 'read',
+        targets: unseen.map((m) => fromHex(m.value.id)),
+      },
+      { everyDevice: true },
+    );
   }
 
   /** Another device of ours read the conversation up to message `upTo` (hex): the same here. */
@@ -499,6 +522,11 @@ export class Messenger {
 
   /** Applies the outbox's verdicts to the messages they carried. */
   async onOutboxEvent(event: OutboxEvent): Promise<void> {
+    if (event.type === 'sent' && event.lists !== undefined) {
+      await this.followLists(event.entry, event.lists).catch(() => undefined);
+    } else {
+      this.fanOuts.delete(event.entry.clientId);
+    }
     if (event.type === 'failed' && event.reason.startsWith(UNKNOWN_DEVICES)) {
       // A device the list we hold still names is gone (removed by its account): nothing is lost,
       // since its owner's other devices got their own copies. Fetch the lists again before the
@@ -748,27 +776,59 @@ export class Messenger {
     peer: string,
     deviceIds: readonly number[],
     content: Content,
-    messageId?: string,
+    options: QueueOptions = {},
   ): Promise<void> {
-    await this.queueEncoded(peer, deviceIds, encodeContent(content), messageId);
+    await this.queueEncoded(peer, deviceIds, encodeContent(content), options);
   }
 
   private async queueEncoded(
     peer: string,
     deviceIds: readonly number[],
     plaintext: Uint8Array,
-    messageId?: string,
+    options: QueueOptions = {},
   ): Promise<void> {
+    const { messageId } = options;
+    const fanOut: FanOut | undefined = options.everyDevice
+      ? { peer, plaintext, messageId, covered: new Set(deviceIds) }
+      : undefined;
     for (const deviceId of deviceIds) {
       const body = await this.encryptFor(peer, deviceId, plaintext);
-      await this.deps.outbox.enqueue({
+      const clientId = await this.deps.outbox.enqueue({
         body,
         recipients: [{ username: peer, deviceId }],
         ...(messageId === undefined ? {} : { messageId }),
       });
+      if (fanOut !== undefined) this.fanOuts.set(clientId, fanOut);
     }
     // Failures stay queued in the outbox; the next flush (socket open, `online`) retries them.
     this.deps.outbox.flush().catch(() => undefined);
+  }
+
+  /**
+   * The relay took one envelope of a send and named the recipient account's device-list counter:
+   * if that list moved on (a device added a moment ago), fetch and verify it, and send the same
+   * plaintext to every device it names that the send did not cover. Signal answers a stale list
+   * with a 409 and a resend; here every device has an envelope of its own, so the devices already
+   * covered keep theirs and only the new ones get one.
+   */
+  private async followLists(
+    entry: OutboxEntry,
+    lists: readonly DeviceListCounter[],
+  ): Promise<void> {
+    const fanOut = this.fanOuts.get(entry.clientId);
+    this.fanOuts.delete(entry.clientId);
+    for (const { username, counter } of lists) {
+      await this.deps.devices.heard(username, counter);
+      if (fanOut?.peer !== username) continue;
+      const listed = await this.deps.devices.heldDevices(username);
+      // Taken synchronously, so the replies for the send's other envelopes add nothing twice.
+      const missing = listed.filter((id) => !fanOut.covered.has(id));
+      for (const id of missing) fanOut.covered.add(id);
+      if (missing.length === 0) continue;
+      await this.queueEncoded(username, missing, fanOut.plaintext, {
+        ...(fanOut.messageId === undefined ? {} : { messageId: fanOut.messageId }),
+      });
+    }
   }
 
   private encryptFor(peer: string, deviceId: number, plaintext: Uint8Array): Promise<Uint8Array> {
@@ -813,7 +873,9 @@ export class Messenger {
       seconds,
     };
     await this.receivedTimer(peer, 'out', content);
-    await this.queue(peer, await this.deps.devices.contactDevices(peer), content);
+    await this.queue(peer, await this.deps.devices.contactDevices(peer), content, {
+      everyDevice: true,
+    });
     await this.sendTranscript(peer, content);
   }
 

@@ -28,6 +28,7 @@ function fakeRelay() {
       if (!online) throw new TypeError('fetch failed');
       if (refuse.has(clientId)) throw new OutboxError('recipient device unknown', false);
       stored.set(clientId, new TextDecoder().decode(body));
+      return {};
     },
   };
   return {
@@ -113,7 +114,7 @@ describe('outbox', () => {
           first = false;
           await gate;
         }
-        await relay.transport.submit(envelope);
+        return relay.transport.submit(envelope);
       },
     };
     const outbox = new Outbox(p, db, vault, slow);

@@ -3,6 +3,7 @@
 // start, on `online` and on socket open; a network failure leaves the entry for the next flush
 // (with backoff), a refusal by the relay marks it failed so the UI can say so.
 import { toBase64Url, type Primitives } from '@veil/protocol';
+import type { DeviceListCounter } from '@veil/wire';
 import { ReconnectBackoff } from '../reconnect-backoff';
 import type { VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
@@ -24,13 +25,18 @@ export interface OutboxEntry {
   readonly failed: boolean;
 }
 
+/** What the relay said when it took an entry: the named accounts' device-list counters. */
+export interface OutboxReceipt {
+  readonly lists?: readonly DeviceListCounter[];
+}
+
 /** How the outbox reaches the relay. `retryable` errors keep the entry queued. */
 export interface OutboxTransport {
   submit(entry: {
     clientId: string;
     body: Uint8Array;
     recipients: readonly OutboxRecipient[];
-  }): Promise<void>;
+  }): Promise<OutboxReceipt>;
 }
 
 export class OutboxError extends Error {
@@ -44,7 +50,11 @@ export class OutboxError extends Error {
 }
 
 export type OutboxEvent =
-  | { readonly type: 'sent'; readonly entry: OutboxEntry }
+  | {
+      readonly type: 'sent';
+      readonly entry: OutboxEntry;
+      readonly lists?: readonly DeviceListCounter[];
+    }
   | { readonly type: 'failed'; readonly entry: OutboxEntry; readonly reason: string };
 
 export class Outbox {
@@ -131,8 +141,9 @@ export class Outbox {
     if (this.now() < this.notBefore) return;
     for (const entry of await this.pending()) {
       if (entry.failed) continue;
+      let receipt: OutboxReceipt;
       try {
-        await this.transport.submit({
+        receipt = await this.transport.submit({
           clientId: entry.clientId,
           body: entry.body,
           recipients: entry.recipients,
@@ -151,7 +162,11 @@ export class Outbox {
       }
       await this.db.outbox.delete(entry.clientId);
       this.backoff.reset();
-      this.onEvent({ type: 'sent', entry });
+      this.onEvent({
+        type: 'sent',
+        entry,
+        ...(receipt.lists === undefined ? {} : { lists: receipt.lists }),
+      });
     }
   }
 

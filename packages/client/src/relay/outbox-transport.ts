@@ -9,10 +9,11 @@ export function relayOutboxTransport(api: RelayApi): OutboxTransport {
   return {
     async submit(entry) {
       try {
-        await api.submit({
+        const reply = await api.submit({
           clientId: entry.clientId,
           envelopes: [{ body: entry.body, recipients: entry.recipients }],
         });
+        return reply.lists === undefined ? {} : { lists: reply.lists };
       } catch (error) {
         if (!(error instanceof RelayError)) throw error;
         const retryable = error.network || error.status === 429 || error.status >= 500;

@@ -53,6 +53,8 @@ export interface RelaySocketOptions {
   readonly onEnvelope: (frame: EnvelopeFrame) => Promise<void>;
   readonly onReady?: (frame: ReadyFrame) => void;
   readonly onPrekeysLow?: (count: PrekeyCount) => void;
+  /** The account's signed device list moved on to `counter` (VeilDevice.ownDeviceListChanged). */
+  readonly onDeviceList?: (counter: number) => void;
   readonly onState?: (state: SocketState) => void;
   readonly backoff?: ReconnectBackoff;
   readonly setTimer?: (run: () => void, ms: number) => unknown;
@@ -186,6 +188,9 @@ export class RelaySocket {
         return;
       case 'prekeys-low':
         this.options.onPrekeysLow?.(frame.prekeys);
+        return;
+      case 'device-list':
+        this.options.onDeviceList?.(frame.counter);
         return;
       case 'pong':
       case 'error':

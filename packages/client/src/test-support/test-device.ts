@@ -90,6 +90,9 @@ export function socketFor(
       void device.outbox.flush({ force: true });
       device.attachments.sendQueued().catch(() => undefined);
     },
+    onDeviceList: (counter) => {
+      void device.ownDeviceListChanged(counter);
+    },
     onState: (state) => {
       states.push(state);
       device.setConnected(state === 'open');

@@ -10,7 +10,10 @@ export interface MailboxAddress {
   readonly deviceId: number;
 }
 
-/** What a device's sockets hear about: new envelopes (after the commit), or a prekey refill due. */
+/**
+ * What a device's sockets hear about: new envelopes (after the commit), a prekey refill due, or a
+ * new signed device list of its account (another device added, renamed or removed one).
+ */
 export type MailboxEvent =
   | {
       readonly kind: 'envelopes';
@@ -22,7 +25,8 @@ export type MailboxEvent =
        */
       readonly envelopes?: readonly MailboxEnvelope[];
     }
-  | { readonly kind: 'prekeys-low' };
+  | { readonly kind: 'prekeys-low' }
+  | { readonly kind: 'device-list'; readonly counter: number };
 
 export type MailboxListener = (event: MailboxEvent) => void;
 

@@ -48,7 +48,12 @@ describe('submitting envelopes', () => {
   it('has committed the envelope by the time the sender hears it is stored', async () => {
     const answer = await submit(alice.client, submitBody([{ username: 'bob', deviceId: 1 }]));
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ duplicate: false, deliveries: 1 });
+    // With Bob's device-list counter, so a sender holding an older list of his fetches it again.
+    expect(answer.body).toEqual({
+      duplicate: false,
+      deliveries: 1,
+      lists: [{ username: 'bob', counter: 1 }],
+    });
     expect(countRows('envelopes')).toBe(1);
     expect(countRows('deliveries')).toBe(1);
   });

@@ -12,7 +12,13 @@ import {
   registrationBody,
   type TestDevice,
 } from '../../keys/test-support/device-client';
-import { newClientId, randomBody, send } from '../../mailbox/test-support/envelopes';
+import {
+  newClientId,
+  randomBody,
+  send,
+  submit,
+  submitBody,
+} from '../../mailbox/test-support/envelopes';
 import { SOCKET_BOUNDS } from '../../socket/mailbox-connection';
 import { openSocket, readySocket } from '../../socket/test-support/socket-client';
 import { startRelay, type TestRelay } from '../../test-support/start-relay';
@@ -235,5 +241,55 @@ describe('prekey refills', () => {
     const frame = await socket.next('prekeys-low');
     expect(frame.prekeys).toMatchObject({ oneTime: 0, pqOneTime: 0 });
     await socket.close();
+  });
+});
+
+describe('device lists', () => {
+  it('tells the other devices of a new list, names counters in a reply, and marks devices seen', async () => {
+    const { p } = alice;
+    const firstSocket = await readySocket(alice.client);
+    const laptop = new AuthClient(relay);
+    await laptop.login('alice', 'pw of alice');
+    const device2 = createDeviceKeys(p, 2);
+    const list2 = listFor(p, alice.account, [alice.device, device2], 2);
+    await laptop.call(
+      'POST',
+      '/api/v1/devices',
+      registrationBody(p, { account: alice.account, device: device2, list: list2, firstId: 50 }),
+    );
+    expect(await firstSocket.next('device-list')).toEqual({ type: 'device-list', counter: 2 });
+
+    // A submission's reply names each account's current list counter (Bob's first, Alice's new).
+    const both = submitBody([
+      { username: 'bob', deviceId: 1 },
+      { username: 'alice', deviceId: 1 },
+    ]);
+    expect((await submit(bob.client, both)).body.lists).toEqual([
+      { username: 'bob', counter: 1 },
+      { username: 'alice', counter: 2 },
+    ]);
+
+    // "Last seen" moves when a device connects.
+    await relay.app.db.updateTable('devices').set({ last_seen_at: 1 }).execute();
+    const laptopSocket = await readySocket(laptop);
+    const own = await laptop.call<{ devices: { deviceId: number; lastSeenAt: number | null }[] }>(
+      'GET',
+      '/api/v1/devices',
+    );
+    const seen = new Map(own.body.devices.map((d) => [d.deviceId, d.lastSeenAt]));
+    expect(seen.get(1)).toBe(1);
+    expect(seen.get(2)).toBeGreaterThan(1);
+
+    // A rename by the laptop reaches the first device's socket, not the laptop's own.
+    const renamed = listFor(p, alice.account, [alice.device, device2], 3);
+    await laptop.call('PUT', '/api/v1/devices/list', {
+      deviceList: toBase64Url(encodeDeviceList(renamed)),
+    });
+    expect(await firstSocket.next('device-list')).toEqual({ type: 'device-list', counter: 3 });
+    laptopSocket.send({ type: 'ping', nonce: 7 });
+    await laptopSocket.next('pong');
+    expect(laptopSocket.frames.some((f) => f.type === 'device-list')).toBe(false);
+    await firstSocket.close();
+    await laptopSocket.close();
   });
 });

@@ -53,6 +53,13 @@ class VeilApp {
   username = $state<string | null>(null);
   /** Bumped after every change a screen may show. */
   revision = $state(0);
+  /**
+   * Another device of the account removed this one (its socket closed with "device removed"): it
+   * receives and sends nothing more, and the app says so until the user erases this browser's copy
+   * or signs in again. Nothing is erased by itself: the close code comes from the relay, which
+   * must not be able to destroy anyone's history by sending it.
+   */
+  removed = $state(false);
   /** Contacts whose key changed: sending to them waits for an acknowledgement. */
   keyChanges = $state<string[]>([]);
   /** Who is typing, by conversation key (`direct:<account>`, `group:<id>`); in memory only. */
@@ -399,6 +406,15 @@ class VeilApp {
     if (device !== null) await signOut(this.http);
   }
 
+  /** Erases this browser's vault (keys, history, outbox); the account and other devices stay. */
+  async eraseThisBrowser(): Promise<void> {
+    this.lock();
+    await this.db.delete({ disableAutoOpen: false });
+    this.username = null;
+    this.keyChanges = [];
+    this.removed = false;
+  }
+
   lock(): void {
     this.socket?.stop();
     this.socket = null;
@@ -543,6 +559,7 @@ class VeilApp {
 
   private async opened(device: VeilDevice): Promise<void> {
     this.device = device;
+    this.removed = false;
     this.username = await device.username();
     this.revision++;
     this.startSocket();
@@ -574,7 +591,9 @@ class VeilApp {
         void this.keepReachable(device);
       },
       onPrekeysLow: () => void this.keepReachable(device),
+      onDeviceList: (counter) => void device.ownDeviceListChanged(counter).catch(() => undefined),
       onState: (state) => {
+        if (state === 'device-removed') this.removed = true;
         connection.status = statusOf(state);
         device.setConnected(state === 'open');
       },
