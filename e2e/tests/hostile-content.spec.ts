@@ -133,6 +133,50 @@ function readRows(page: Page): Promise<Row[]> {
   );
 }
 
+/** Every n-th message payload is looked up with the search field (by its marker). */
+const SEARCH_STRIDE = SOAK ? 10 : 80;
+
+interface SnippetCheck {
+  readonly marker: string;
+  /** A hit's snippet holds the marker. */
+  readonly found: boolean;
+  /** Elements in the snippets other than the search's own <mark>s (holding text only). */
+  readonly foreign: string[];
+}
+
+/**
+ * Searches the whole history for each payload's marker from the chat list: the hits' snippets are
+ * excerpts of hostile texts, with the matching words marked.
+ */
+async function searchSnippets(page: Page, payloads: readonly Sent[]): Promise<SnippetCheck[]> {
+  const field = page.getByRole('searchbox', { name: 'Search messages' });
+  const results = page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
+  const out: SnippetCheck[] = [];
+  for (const sent of payloads) {
+    await field.fill(sent.marker);
+    const hit = results.filter({ hasText: sent.marker });
+    const found = await hit
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    const foreign = await page
+      .locator('#search-results .snippet')
+      .evaluateAll((snippets) =>
+        snippets.flatMap((snippet) =>
+          [...snippet.querySelectorAll('*')]
+            .filter((el) => el.tagName !== 'MARK' || el.children.length > 0)
+            .map((el) => el.outerHTML.slice(0, 120)),
+        ),
+      );
+    out.push({ marker: sent.marker, found, foreign });
+  }
+  await field.fill('');
+  return out;
+}
+
 /** The senders that reply to, react to and edit their own hostile messages. */
 const QUOTING = 4;
 const REACTING = 5;
@@ -364,6 +408,13 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   );
   await page.getByRole('link', { name: 'Back to chats' }).click();
   await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  // Payloads whose marker stands as a word of its own (not split by zero-width characters or
+  // %-escaped): what a search for it must find.
+  const searchable = texts.filter((t) =>
+    new RegExp(`(^|[^\\p{L}\\p{N}])${t.marker}($|[^\\p{L}\\p{N}])`, 'u').test(t.text),
+  );
+  const snippets = await searchSnippets(page, every(searchable, SEARCH_STRIDE));
+  debug('search snippets checked');
 
   // — the verdict.
   const shownText = [...shown].filter((t) => !t.startsWith('file:'));
@@ -404,6 +455,8 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
     chipsNotExact: [],
     historiesNotExact: [],
   });
+  // Search snippets: each search for a payload's marker found it, as text, with only <mark>s made.
+  expect(snippets.filter((r) => !r.found || r.foreign.length > 0)).toEqual([]);
   const actionSent = [
     ...replyTexts,
     ...actions.reactions,
@@ -414,6 +467,7 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
     oversized,
     missing: missing.length,
     quotes: actions.quotesShown.length,
+    searched: snippets.length,
   });
   expect(watch.executed).toEqual([]);
   expect(watch.fetched).toEqual([]);
@@ -435,7 +489,7 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
 function printTable(
   all: readonly Sent[],
   watch: HostileWatch,
-  extra: { oversized: boolean; missing: number; quotes: number },
+  extra: { oversized: boolean; missing: number; quotes: number; searched: number },
 ): void {
   const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const classes = new Map<string, Sent[]>();
@@ -470,6 +524,7 @@ function printTable(
     `our own CSP violations: ${watch.cspOurs.length}; navigations away: ${watch.navigatedAway.length}; ` +
       `popups: ${watch.popups.length}; payloads not shown as text: ${extra.missing}; ` +
       `reply quotes of hostile originals shown exactly: ${extra.quotes}; ` +
+      `payloads found by search, snippets as text: ${extra.searched}; ` +
       `100 KiB text refused before sending: ${extra.oversized ? 'yes' : 'no'}`,
   );
   console.log(lines.join('\n'));
