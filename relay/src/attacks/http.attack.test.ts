@@ -21,6 +21,7 @@ import {
   tallyRow,
   type FuzzRow,
   type Tally,
+  SET_UP_MS,
 } from './attack-report';
 import { hostileRequest } from './hostile-requests';
 
@@ -55,7 +56,7 @@ beforeAll(async () => {
     (r) => r.url.startsWith('/api/') && r.method !== 'HEAD' && r.url !== '/api/v1/socket',
   );
   cookie = await freshSession();
-});
+}, SET_UP_MS);
 afterAll(async () => {
   console.log(fuzzTable('Suite 2 — relay HTTP', rows));
   await relay.stop();

@@ -20,6 +20,7 @@ import {
   tallyRow,
   type FuzzRow,
   type Tally,
+  SET_UP_MS,
 } from './attack-report';
 import { prng } from './hostile-requests';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
   const registered = await registeredDevice(relay, 'socketfuzz', { oneTimeCount: 0 });
   cookie = registered.client.cookie!;
   deviceId = registered.device.deviceId;
-});
+}, SET_UP_MS);
 afterAll(async () => {
   console.log(fuzzTable('Suite 2 — relay WebSocket frames', rows));
   await relay.stop();
