@@ -254,12 +254,16 @@ describe('suite 2: relay HTTP routes under hostile bodies', () => {
     });
   }, 600_000);
 
-  it('still answers a health check and a real client afterwards', async () => {
-    expect((await fetch(`${relay.baseUrl}/healthz`)).status).toBe(200);
-    const client = new AuthClient(relay);
-    await signedUp(relay, 'afterwards', PASSWORD);
-    const login = await client.login('afterwards', PASSWORD);
-    expect(login.status).toBe(200);
-    expect((await client.call('GET', '/api/v1/account')).status).toBe(200);
-  });
+  it(
+    'still answers a health check and a real client afterwards',
+    async () => {
+      expect((await fetch(`${relay.baseUrl}/healthz`)).status).toBe(200);
+      const client = new AuthClient(relay);
+      await signedUp(relay, 'afterwards', PASSWORD);
+      const login = await client.login('afterwards', PASSWORD);
+      expect(login.status).toBe(200);
+      expect((await client.call('GET', '/api/v1/account')).status).toBe(200);
+    },
+    SET_UP_MS,
+  );
 });
