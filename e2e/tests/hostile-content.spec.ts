@@ -362,7 +362,7 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   const impostorRow = await list.locator(`a[href="/chats/${senders[1]!.name}"]`).textContent();
   expect(impostorRow).not.toContain(senders[0]!.name);
   expect(bobRow).not.toEqual(impostorRow);
-  const audits = [await auditDom(page, '.list .last bdi, .display-name, .groups .name')];
+  const audits = [await auditDom(page, '.list .last bdi, .display-name, .groups .name bdi')];
 
   debug('chat list checked');
   // Every conversation, scrolled to its start.
