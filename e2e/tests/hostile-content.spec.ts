@@ -133,6 +133,146 @@ function readRows(page: Page): Promise<Row[]> {
   );
 }
 
+/** Every n-th message payload is looked up with the search field (by its marker). */
+const SEARCH_STRIDE = SOAK ? 10 : 80;
+
+interface SnippetCheck {
+  readonly marker: string;
+  /** A hit's snippet holds the marker. */
+  readonly found: boolean;
+  /** Elements in the snippets other than the search's own <mark>s (holding text only). */
+  readonly foreign: string[];
+}
+
+/**
+ * Searches the whole history for each payload's marker from the chat list: the hits' snippets are
+ * excerpts of hostile texts, with the matching words marked.
+ */
+async function searchSnippets(page: Page, payloads: readonly Sent[]): Promise<SnippetCheck[]> {
+  const field = page.getByRole('searchbox', { name: 'Search messages' });
+  const results = page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
+  const out: SnippetCheck[] = [];
+  for (const sent of payloads) {
+    await field.fill(sent.marker);
+    const hit = results.filter({ hasText: sent.marker });
+    const found = await hit
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    const foreign = await page
+      .locator('#search-results .snippet')
+      .evaluateAll((snippets) =>
+        snippets.flatMap((snippet) =>
+          [...snippet.querySelectorAll('*')]
+            .filter((el) => el.tagName !== 'MARK' || el.children.length > 0)
+            .map((el) => el.outerHTML.slice(0, 120)),
+        ),
+      );
+    out.push({ marker: sent.marker, found, foreign });
+  }
+  await field.fill('');
+  return out;
+}
+
+/** The senders that reply to, react to and edit their own hostile messages. */
+const QUOTING = 4;
+const REACTING = 5;
+const EDITING = 6;
+/** Replies, reactions and edits: a sample of the corpus (they share the spec's time budget). */
+const ACTION_STRIDE = SOAK ? 1 : 11;
+const EDITED_MESSAGES = SOAK ? 12 : 4;
+
+interface Actions {
+  readonly replies: { sent: Sent; quotedText: string }[];
+  readonly reactions: Sent[];
+  readonly edits: { versions: Sent[] }[];
+  quotesShown: string[];
+  chipsShown: string[];
+  historiesShown: string[][];
+}
+
+/**
+ * One sender answers each of its own hostile messages with a reply (a payload too), so the PWA
+ * quotes the hostile original; one reacts to each of its messages with a payload that fits the
+ * 32-byte emoji field; one sends plain messages and edits each twice, to payloads.
+ */
+async function sendActions(
+  senders: readonly Sender[],
+  sentIds: readonly string[][],
+  victim: string,
+): Promise<Actions> {
+  const quoting = senders[QUOTING]!;
+  const originals = await quoting.messenger.history(victim, { limit: 5000 });
+  const textOf = new Map(originals.map((m) => [m.value.id, m.value.text]));
+  const replyPayloads = instances('q', every(messageCorpus(), ACTION_STRIDE));
+  const replies = sentIds[QUOTING]!.slice(0, replyPayloads.length).map((id, k) => ({
+    id,
+    sent: replyPayloads[k]!,
+    quotedText: textOf.get(id)!,
+  }));
+  for (const reply of replies) await quoting.messenger.sendText(victim, reply.sent.text, reply.id);
+
+  const emoji = instances('e', fieldCorpus({ bytes: 32 }));
+  const reacting = senders[REACTING]!;
+  const reactions = sentIds[REACTING]!.slice(0, emoji.length).map((id, k) => ({
+    id,
+    sent: emoji[k]!,
+  }));
+  for (const { id, sent } of reactions) await reacting.messenger.react(victim, id, sent.text);
+
+  const editing = senders[EDITING]!;
+  const editPayloads = instances('h', every(fieldCorpus({ bytes: 2000 }), ACTION_STRIDE));
+  const edits: { versions: Sent[] }[] = [];
+  for (let k = 0; k < EDITED_MESSAGES && 2 * k + 1 < editPayloads.length; k++) {
+    const message = await editing.messenger.sendText(victim, `to be edited ${k}`);
+    const versions = [editPayloads[2 * k]!, editPayloads[2 * k + 1]!];
+    for (const version of versions) await editing.messenger.edit(victim, message.id, version.text);
+    edits.push({ versions });
+  }
+  return {
+    replies: replies.map(({ sent, quotedText }) => ({ sent, quotedText })),
+    reactions: reactions.map((r) => r.sent),
+    edits,
+    quotesShown: [],
+    chipsShown: [],
+    historiesShown: [],
+  };
+}
+
+function readQuotes(page: Page): Promise<string[]> {
+  return page
+    .locator('ol.history > li .quote .excerpt')
+    .evaluateAll((items) => items.map((el) => el.textContent));
+}
+
+function readChips(page: Page): Promise<string[]> {
+  return page
+    .locator('ol.history > li .reactions .chip')
+    .evaluateAll((items) => items.map((el) => el.textContent));
+}
+
+/** Opens the edit history of every edited message: each version's text, oldest first. */
+async function readHistories(page: Page): Promise<string[][]> {
+  const out: string[][] = [];
+  const marks = page.locator('ol.history > li button.edited');
+  for (let k = 0; k < (await marks.count()); k++) {
+    await marks.nth(k).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit history' });
+    await expect(dialog).toBeVisible();
+    const audit = await auditDom(page, 'dialog .text');
+    expect(audit).toEqual({ elementsInText: [], dangerous: [], handlers: [] });
+    out.push(
+      await dialog.locator('li .text').evaluateAll((items) => items.map((el) => el.textContent)),
+    );
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  return out;
+}
+
 test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a sender', async ({
   browser,
   baseURL,
@@ -172,12 +312,16 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   // Message texts, spread over the senders' conversations.
   const texts = instances('t', messageCorpus());
   const bySender = senders.map((_, i) => pack(texts.filter((_, j) => j % SENDERS === i)));
-  await Promise.all(
+  const sentIds = await Promise.all(
     senders.map(async (s, i) => {
-      for (const text of bySender[i]!) await s.messenger.sendText(victimName, text);
+      const ids: string[] = [];
+      for (const text of bySender[i]!) ids.push((await s.messenger.sendText(victimName, text)).id);
+      return ids;
     }),
   );
   debug('texts sent');
+  const actions = await sendActions(senders, sentIds, victimName);
+  debug('replies, reactions and edits sent');
   // A 100 KiB text is over the protocol's 64 KiB: refused before it is stored or sent.
   const oversized = await senders[0]!.messenger.sendText(victimName, OVERSIZED('xmo0000q')).then(
     () => false,
@@ -218,7 +362,7 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   const impostorRow = await list.locator(`a[href="/chats/${senders[1]!.name}"]`).textContent();
   expect(impostorRow).not.toContain(senders[0]!.name);
   expect(bobRow).not.toEqual(impostorRow);
-  const audits = [await auditDom(page, '.list .last bdi, .display-name, .groups .name')];
+  const audits = [await auditDom(page, '.list .last bdi, .display-name, .groups .name bdi')];
 
   debug('chat list checked');
   // Every conversation, scrolled to its start.
@@ -226,7 +370,11 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   const layout = { notIsolated: 0, notContained: 0, longWithoutShowMore: 0 };
   for (const [i, sender] of senders.entries()) {
     const fileCount = i === 2 || i === 3 ? files.filter((_, j) => j % 2 === i - 2).length : 0;
-    await openAll(page, `/chats/${sender.name}`, bySender[i]!.length + fileCount);
+    const extra = i === QUOTING ? actions.replies.length : i === EDITING ? actions.edits.length : 0;
+    await openAll(page, `/chats/${sender.name}`, bySender[i]!.length + fileCount + extra);
+    if (i === QUOTING) actions.quotesShown = await readQuotes(page);
+    if (i === REACTING) actions.chipsShown = await readChips(page);
+    if (i === EDITING) actions.historiesShown = await readHistories(page);
     for (const row of await readRows(page)) {
       if (row.text !== null) shown.add(row.text);
       if (row.file !== null) shown.add(`file:${row.file}`);
@@ -235,7 +383,12 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
       if (row.text?.endsWith('…') === true && row.text.length > LONG_TEXT_CHARS && !row.showMore)
         layout.longWithoutShowMore++;
     }
-    audits.push(await auditDom(page, '.history .text, .history bdi, h1 .display-name'));
+    audits.push(
+      await auditDom(
+        page,
+        '.history .text, .history bdi, h1 .display-name, .history .quote .excerpt, .history .chip',
+      ),
+    );
     await page.getByRole('link', { name: '← Chats' }).click();
     debug(`conversation ${i} checked`);
   }
@@ -255,6 +408,13 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   );
   await page.getByRole('link', { name: 'Back to chats' }).click();
   await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  // Payloads whose marker stands as a word of its own (not split by zero-width characters or
+  // %-escaped): what a search for it must find.
+  const searchable = texts.filter((t) =>
+    new RegExp(`(^|[^\\p{L}\\p{N}])${t.marker}($|[^\\p{L}\\p{N}])`, 'u').test(t.text),
+  );
+  const snippets = await searchSnippets(page, every(searchable, SEARCH_STRIDE));
+  debug('search snippets checked');
 
   // — the verdict.
   const shownText = [...shown].filter((t) => !t.startsWith('file:'));
@@ -266,15 +426,49 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
     (t) => !shown.has(clipped(t)),
   );
   expect(messagesNotExact.length).toBe(0);
-  const missing = [
+  const missing: Sent[] = [
     ...texts.filter((s) => !asText(s)),
     ...groupTexts.filter((s) => !asText(s)),
     ...files.filter((s) => ![...shown].some((t) => t.startsWith('file:') && t.includes(s.marker))),
     ...titles.filter((s) => !groupPage.includes(s.marker)),
   ];
   const nameSent = names.slice(0, SENDERS - 2);
-  const all = [...texts, ...groupTexts, ...files, ...titles, ...nameSent];
-  printTable(all, watch, { oversized, missing: missing.length });
+  // Replies (their text, and the quote of the hostile original), reactions, edits and every
+  // version in each edit history, exactly as sent.
+  const replyTexts = actions.replies.map((r) => r.sent);
+  missing.push(...replyTexts.filter((s) => !asText(s)));
+  // An edited bubble shows the latest version; the history dialog shows every one (checked below).
+  missing.push(...actions.edits.map((e) => e.versions.at(-1)!).filter((s) => !asText(s)));
+  const quotesNotExact = actions.replies.filter((r) => !actions.quotesShown.includes(r.quotedText));
+  const chipsNotExact = actions.reactions.filter(
+    (r) => !actions.chipsShown.some((chip) => chip === `${r.text} 1`),
+  );
+  const historiesNotExact = actions.edits.filter(
+    (e) =>
+      !actions.historiesShown.some(
+        (h) =>
+          h.length === e.versions.length + 1 && e.versions.every((v, k) => h[k + 1] === v.text),
+      ),
+  );
+  expect({ quotesNotExact, chipsNotExact, historiesNotExact }).toEqual({
+    quotesNotExact: [],
+    chipsNotExact: [],
+    historiesNotExact: [],
+  });
+  // Search snippets: each search for a payload's marker found it, as text, with only <mark>s made.
+  expect(snippets.filter((r) => !r.found || r.foreign.length > 0)).toEqual([]);
+  const actionSent = [
+    ...replyTexts,
+    ...actions.reactions,
+    ...actions.edits.flatMap((e) => e.versions),
+  ];
+  const all = [...texts, ...groupTexts, ...files, ...titles, ...nameSent, ...actionSent];
+  printTable(all, watch, {
+    oversized,
+    missing: missing.length,
+    quotes: actions.quotesShown.length,
+    searched: snippets.length,
+  });
   expect(watch.executed).toEqual([]);
   expect(watch.fetched).toEqual([]);
   expect(watch.navigatedAway).toEqual([]);
@@ -295,7 +489,7 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
 function printTable(
   all: readonly Sent[],
   watch: HostileWatch,
-  extra: { oversized: boolean; missing: number },
+  extra: { oversized: boolean; missing: number; quotes: number; searched: number },
 ): void {
   const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const classes = new Map<string, Sent[]>();
@@ -319,6 +513,9 @@ function printTable(
     g: 'group title (create, renames)',
     f: 'attachment file name',
     n: 'display name',
+    q: 'reply (its text; the quote shows a hostile original)',
+    e: 'reaction (emoji field)',
+    h: 'edit (every version, in the bubble and the edit history)',
   };
   for (const [key, label] of Object.entries(surfaces))
     lines.push(row([label, all.filter((s) => s.surface === key).length]));
@@ -326,6 +523,8 @@ function printTable(
     '',
     `our own CSP violations: ${watch.cspOurs.length}; navigations away: ${watch.navigatedAway.length}; ` +
       `popups: ${watch.popups.length}; payloads not shown as text: ${extra.missing}; ` +
+      `reply quotes of hostile originals shown exactly: ${extra.quotes}; ` +
+      `payloads found by search, snippets as text: ${extra.searched}; ` +
       `100 KiB text refused before sending: ${extra.oversized ? 'yes' : 'no'}`,
   );
   console.log(lines.join('\n'));

@@ -45,14 +45,20 @@ function statusCodeOf(error: unknown): number {
   return 500;
 }
 
+/**
+ * Unknown fields are refused (400), not silently dropped: a body means exactly what it says.
+ * Exported so the HTTP fuzzer (attacks/http.attack.test.ts) compiles route schemas exactly as
+ * Fastify does here.
+ */
+export const AJV_OPTIONS = { customOptions: { removeAdditional: false } } as const;
+
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     // TLS straight from the relay when VEIL_TLS_CERT/VEIL_TLS_KEY are set (files read now, at boot).
     ...tlsServerOptions(config),
     // Behind a reverse proxy: believe X-Forwarded-For/-Proto from this many hops, no more.
     trustProxy: trustProxyOption(config.trustProxy),
-    // Unknown fields are refused (400), not silently dropped: a body means exactly what it says.
-    ajv: { customOptions: { removeAdditional: false } },
+    ajv: AJV_OPTIONS,
     logger: {
       level: config.logLevel,
       serializers: {

@@ -6,6 +6,12 @@ export const SOAK_FACTOR = (() => {
   return Number.isFinite(raw) && raw > 0 ? raw * 10 : 1;
 })();
 
+/**
+ * Set-up hooks' limit: starting a relay and signing people up took over vitest's 10 s default on
+ * the loaded machine (a soak run skipped whole suites that way).
+ */
+export const SET_UP_MS = 120_000;
+
 export interface FuzzRow {
   surface: string;
   inputs: number;

@@ -17,7 +17,7 @@ import { registeredDevice } from '../keys/test-support/device-client';
 import { sessionCookieName } from '../sessions/session-token';
 import { openSocket } from '../socket/test-support/socket-client';
 import { startRelay, type TestRelay } from '../test-support/start-relay';
-import { attackTable, SOAK_FACTOR, type AttackRow } from './attack-report';
+import { attackTable, SET_UP_MS, SOAK_FACTOR, type AttackRow } from './attack-report';
 
 const PASSWORD = 'the owner’s real password';
 const FOREIGN = 'https://evil.example';
@@ -49,7 +49,7 @@ async function lockedUntil(username: string): Promise<number | null> {
 beforeAll(async () => {
   await opaque.ready;
   relay = await startRelay({ VEIL_TRUST_PROXY: '1' });
-});
+}, SET_UP_MS);
 afterAll(async () => {
   console.log(attackTable('Suite 5 — authentication abuse', rows));
   await relay.stop();

@@ -73,7 +73,11 @@ export async function standbyRelayProcess(env: Record<string, string>): Promise<
   return {
     async start() {
       child.stdin.end('start\n');
-      const deadline = Date.now() + 60_000;
+      // Only there so a broken relay fails the test instead of hanging it. The first start of a
+      // run comes right after the spawn, so it includes loading every module under tsx: during a
+      // soak run on the loaded machine (load average 25) that alone took over the minute this
+      // used to allow.
+      const deadline = Date.now() + 180_000;
       let baseUrl: string | undefined;
       while (baseUrl === undefined) {
         baseUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];

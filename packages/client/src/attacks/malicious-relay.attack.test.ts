@@ -31,6 +31,11 @@ import { AttackTable } from './attack-table';
 import { startHostileRelay, type HostileRelay } from './hostile-relay';
 
 const ROUNDS = process.env['VEIL_SOAK'] === '1' ? 20 : 3;
+/**
+ * The blob and group-operation attacks took 76 s and 141 s on the loaded machine (load average
+ * 24) against limits of 60 s and 90 s; the limit only bounds a hang.
+ */
+const SLOW_TEST_MS = 240_000;
 
 let p: Primitives;
 let relay: TestRelay;
@@ -122,11 +127,19 @@ describe('a malicious relay', () => {
         return held.length === 3 ? held.splice(0).reverse() : [];
       });
       for (let i = 0; i < 3; i++) await alice.messenger.sendText('bob', `reordered ${round}.${i}`);
-      await until(async () => {
-        const texts = await received(bob, 'alice');
-        return [0, 1, 2].every((i) => texts.includes(`reordered ${round}.${i}`));
-      }, 'reordered ones');
+      // A late frame of an earlier phase (a redelivery after the drop) can take one of the three
+      // places: whatever is still held after the sends settle is released, last first, too.
+      await settle();
       hostile.rewriteFrames(null);
+      for (const frame of held.splice(0).reverse()) hostile.inject(frame);
+      await until(
+        async () => {
+          const texts = await received(bob, 'alice');
+          return [0, 1, 2].every((i) => texts.includes(`reordered ${round}.${i}`));
+        },
+        'reordered ones',
+        30_000,
+      );
       table.record('delay + reorder envelope frames', shownOnce(await received(bob, 'alice')));
 
       // Replay: every envelope frame the relay ever pushed to anyone, again.
@@ -370,162 +383,172 @@ describe('a malicious relay', () => {
     bob.stop();
   }, 60_000);
 
-  it('flips, cuts and swaps attachment blobs: refused (TAMPERED) before anything is shown', async () => {
-    const { alice, bob } = await pair();
-    // Three chunks and a bit, so a flip in the last chunk comes after plaintext that decrypted.
-    const file = p.randomBytes(3 * 64 * 1024 + 1000);
-    const other = p.randomBytes(file.length);
-    for (const [bytes, fileName] of [
-      [file, 'report.pdf'],
-      [other, 'other.pdf'],
-    ] as const)
-      await alice.attachments.send(
-        { peer: 'bob' },
-        { source: sourceFromBytes(bytes), meta: { contentType: 'application/pdf', fileName } },
-      );
-    let pointers: AttachmentPointer[] = [];
-    await until(async () => {
-      const history = await bob.messenger.history('alice', { limit: 10 });
-      pointers = history.flatMap((m) =>
-        m.value.attachment === undefined ? [] : [m.value.attachment],
-      );
-      return pointers.length === 2;
-    }, 'both attachments arrive');
-    const [target, swapped] = pointers as [AttachmentPointer, AttachmentPointer];
-    let swappedBytes: Uint8Array | undefined;
-    hostile.rewriteBlobs(({ id, bytes }) => {
-      if (id === swapped.blobId) swappedBytes = bytes;
-      return undefined;
-    });
-    await bob.attachments.open(swapped); // the relay keeps a copy of the other blob to serve
-    const last = target.ciphertextSize - 5;
-    const flip = (at: number) => (b: Uint8Array) => b.map((x, i) => (i === at ? x ^ 1 : x));
-    const attacks: [string, (bytes: Uint8Array) => Uint8Array][] = [
-      ['bit-flip attachment blob (first chunk)', flip(10)],
-      ['bit-flip attachment blob (last chunk)', flip(last)],
-      ['truncate attachment blob', (b) => b.slice(0, b.length - 100)],
-      [
-        'drop the last chunk of an attachment blob',
-        (b) => b.slice(0, 3 * ATTACHMENT_CIPHERTEXT_CHUNK_SIZE),
-      ],
-      ['append bytes to an attachment blob', (b) => new Uint8Array([...b, ...p.randomBytes(64)])],
-      ['serve another blob’s bytes', () => swappedBytes!],
-      ['serve an empty blob', () => new Uint8Array(0)],
-    ];
-    for (const [name, tamper] of attacks) {
-      hostile.rewriteBlobs(({ id, bytes }) => (id === target.blobId ? tamper(bytes) : undefined));
-      let progressed = 0;
-      const outcome = await bob.attachments
-        .open(target, { onProgress: ({ done }) => (progressed = done) })
-        .then(
-          () => 'shown',
-          (error: unknown) =>
-            error instanceof AttachmentError && error.code === 'TAMPERED' ? 'refused' : 'other',
+  it(
+    'flips, cuts and swaps attachment blobs: refused (TAMPERED) before anything is shown',
+    async () => {
+      const { alice, bob } = await pair();
+      // Three chunks and a bit, so a flip in the last chunk comes after plaintext that decrypted.
+      const file = p.randomBytes(3 * 64 * 1024 + 1000);
+      const other = p.randomBytes(file.length);
+      for (const [bytes, fileName] of [
+        [file, 'report.pdf'],
+        [other, 'other.pdf'],
+      ] as const)
+        await alice.attachments.send(
+          { peer: 'bob' },
+          { source: sourceFromBytes(bytes), meta: { contentType: 'application/pdf', fileName } },
         );
-      // Refused with TAMPERED, and nothing returned: the decrypted chunks before the fault were
-      // never handed out (open() resolves only after the digest and length matched).
-      table.record(name, outcome === 'refused');
-      expect(outcome, `${name} (read ${progressed} bytes)`).toBe('refused');
-    }
-    // Nothing altered was cached: with the relay honest again, the real file opens.
-    hostile.rewriteBlobs(null);
-    const opened = new Uint8Array(await (await bob.attachments.open(target)).arrayBuffer());
-    expect(opened).toEqual(file);
-    expect(table.allRefused()).toBe(true);
-    alice.stop();
-    bob.stop();
-  }, 60_000);
-
-  it('forges group operations (unsigned, re-signed, unauthorised add, replays): refused by the members', async () => {
-    const alice = await online('alice');
-    const bob = await online('bob');
-    const mallory = await online('mallory');
-    const eve = await online('eve');
-    for (const [a, b] of [
-      [alice, bob],
-      [alice, mallory],
-      [bob, alice],
-      [mallory, alice],
-      [mallory, bob],
-      [bob, mallory],
-      [mallory, eve],
-    ] as const)
-      await a.addContact(b.name);
-    const groupId = await alice.groups.create('team', ['bob', 'mallory']);
-    const id = fromBase64Url(groupId);
-    await until(async () => (await bob.groups.state(groupId)) !== undefined, 'bob joins');
-    await until(async () => (await mallory.groups.state(groupId)) !== undefined, 'mallory joins');
-    await alice.groups.rename(groupId, 'team 2');
-    for (const member of [bob, mallory])
-      await until(async () => (await member.groups.state(groupId))?.name === 'team 2', 'rename');
-
-    const bobSees = async () => ({
-      state: await bob.groups.state(groupId),
-      rows: (await bob.groups.history(groupId, { limit: 500 })).length,
-    });
-    const stateOf = await mallory.groups.state(groupId);
-    const malloryId = (await mallory.keys.identity()).account;
-    const eveEntry = await mallory.api.directory('eve');
-    const eveMember = { accountId: 'eve', accountKey: eveEntry.accountKey };
-    const byMallory = proposeGroupOperation(p, {
-      state: stateOf!,
-      signer: malloryId,
-      body: { type: 'add', member: eveMember },
-    });
-    const inAliceName = signGroupOperation(p, {
-      unsigned: { ...decodeGroupOperation(byMallory), signer: 'alice' },
-      signerSecret: malloryId.keyPair.secretKey,
-    });
-    const unsigned = inAliceName.map((x, i) => (i >= inAliceName.length - 64 ? 0 : x));
-    const log = await new GroupLog(mallory.db, mallory.vault).list(id);
-    const forgeries: [string, Uint8Array][] = [
-      ['group op: unsigned (zero signature) in the admin name', unsigned],
-      ['group op: in the admin name, signed by another key', inAliceName],
-      ['group op: member the admin never added (added by a non-admin)', byMallory],
-      ['group op: replayed create', log[0]!],
-      ['group op: replayed rename', log[1]!],
-    ];
-    for (const [name, operation] of forgeries) {
-      const before = await bobSees();
-      // Mallory is a member with a genuine session to Bob, so her envelope opens: only the group
-      // layer stands between the forgery and Bob's state.
-      await mallory.messenger.sendContent('bob', {
-        type: 'groupOperation',
-        messageId: p.randomBytes(16),
-        sentAt: Date.now(),
-        operation,
+      let pointers: AttachmentPointer[] = [];
+      await until(async () => {
+        const history = await bob.messenger.history('alice', { limit: 10 });
+        pointers = history.flatMap((m) =>
+          m.value.attachment === undefined ? [] : [m.value.attachment],
+        );
+        return pointers.length === 2;
+      }, 'both attachments arrive');
+      const [target, swapped] = pointers as [AttachmentPointer, AttachmentPointer];
+      let swappedBytes: Uint8Array | undefined;
+      hostile.rewriteBlobs(({ id, bytes }) => {
+        if (id === swapped.blobId) swappedBytes = bytes;
+        return undefined;
       });
-      const marker = `after ${name}`;
-      await alice.groups.sendText(groupId, marker);
-      await until(
-        async () =>
-          (await bob.groups.history(groupId, { limit: 500 })).some((m) => m.value.text === marker),
-        `${name}: the next message arrives`,
-      );
+      await bob.attachments.open(swapped); // the relay keeps a copy of the other blob to serve
+      const last = target.ciphertextSize - 5;
+      const flip = (at: number) => (b: Uint8Array) => b.map((x, i) => (i === at ? x ^ 1 : x));
+      const attacks: [string, (bytes: Uint8Array) => Uint8Array][] = [
+        ['bit-flip attachment blob (first chunk)', flip(10)],
+        ['bit-flip attachment blob (last chunk)', flip(last)],
+        ['truncate attachment blob', (b) => b.slice(0, b.length - 100)],
+        [
+          'drop the last chunk of an attachment blob',
+          (b) => b.slice(0, 3 * ATTACHMENT_CIPHERTEXT_CHUNK_SIZE),
+        ],
+        ['append bytes to an attachment blob', (b) => new Uint8Array([...b, ...p.randomBytes(64)])],
+        ['serve another blob’s bytes', () => swappedBytes!],
+        ['serve an empty blob', () => new Uint8Array(0)],
+      ];
+      for (const [name, tamper] of attacks) {
+        hostile.rewriteBlobs(({ id, bytes }) => (id === target.blobId ? tamper(bytes) : undefined));
+        let progressed = 0;
+        const outcome = await bob.attachments
+          .open(target, { onProgress: ({ done }) => (progressed = done) })
+          .then(
+            () => 'shown',
+            (error: unknown) =>
+              error instanceof AttachmentError && error.code === 'TAMPERED' ? 'refused' : 'other',
+          );
+        // Refused with TAMPERED, and nothing returned: the decrypted chunks before the fault were
+        // never handed out (open() resolves only after the digest and length matched).
+        table.record(name, outcome === 'refused');
+        expect(outcome, `${name} (read ${progressed} bytes)`).toBe('refused');
+      }
+      // Nothing altered was cached: with the relay honest again, the real file opens.
+      hostile.rewriteBlobs(null);
+      const opened = new Uint8Array(await (await bob.attachments.open(target)).arrayBuffer());
+      expect(opened).toEqual(file);
+      expect(table.allRefused()).toBe(true);
+      alice.stop();
+      bob.stop();
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    'forges group operations (unsigned, re-signed, unauthorised add, replays): refused by the members',
+    async () => {
+      const alice = await online('alice');
+      const bob = await online('bob');
+      const mallory = await online('mallory');
+      const eve = await online('eve');
+      for (const [a, b] of [
+        [alice, bob],
+        [alice, mallory],
+        [bob, alice],
+        [mallory, alice],
+        [mallory, bob],
+        [bob, mallory],
+        [mallory, eve],
+      ] as const)
+        await a.addContact(b.name);
+      const groupId = await alice.groups.create('team', ['bob', 'mallory']);
+      const id = fromBase64Url(groupId);
+      await until(async () => (await bob.groups.state(groupId)) !== undefined, 'bob joins');
+      await until(async () => (await mallory.groups.state(groupId)) !== undefined, 'mallory joins');
+      await alice.groups.rename(groupId, 'team 2');
+      for (const member of [bob, mallory])
+        await until(async () => (await member.groups.state(groupId))?.name === 'team 2', 'rename');
+
+      const bobSees = async () => ({
+        state: await bob.groups.state(groupId),
+        rows: (await bob.groups.history(groupId, { limit: 500 })).length,
+      });
+      const stateOf = await mallory.groups.state(groupId);
+      const malloryId = (await mallory.keys.identity()).account;
+      const eveEntry = await mallory.api.directory('eve');
+      const eveMember = { accountId: 'eve', accountKey: eveEntry.accountKey };
+      const byMallory = proposeGroupOperation(p, {
+        state: stateOf!,
+        signer: malloryId,
+        body: { type: 'add', member: eveMember },
+      });
+      const inAliceName = signGroupOperation(p, {
+        unsigned: { ...decodeGroupOperation(byMallory), signer: 'alice' },
+        signerSecret: malloryId.keyPair.secretKey,
+      });
+      const unsigned = inAliceName.map((x, i) => (i >= inAliceName.length - 64 ? 0 : x));
+      const log = await new GroupLog(mallory.db, mallory.vault).list(id);
+      const forgeries: [string, Uint8Array][] = [
+        ['group op: unsigned (zero signature) in the admin name', unsigned],
+        ['group op: in the admin name, signed by another key', inAliceName],
+        ['group op: member the admin never added (added by a non-admin)', byMallory],
+        ['group op: replayed create', log[0]!],
+        ['group op: replayed rename', log[1]!],
+      ];
+      for (const [name, operation] of forgeries) {
+        const before = await bobSees();
+        // Mallory is a member with a genuine session to Bob, so her envelope opens: only the group
+        // layer stands between the forgery and Bob's state.
+        await mallory.messenger.sendContent('bob', {
+          type: 'groupOperation',
+          messageId: p.randomBytes(16),
+          sentAt: Date.now(),
+          operation,
+        });
+        const marker = `after ${name}`;
+        await alice.groups.sendText(groupId, marker);
+        await until(
+          async () =>
+            (await bob.groups.history(groupId, { limit: 500 })).some(
+              (m) => m.value.text === marker,
+            ),
+          `${name}: the next message arrives`,
+        );
+        const after = await bobSees();
+        const refused =
+          after.state!.epoch === before.state!.epoch &&
+          after.state!.members.length === 2 + 1 &&
+          !after.state!.members.some((m) => m.accountId === 'eve') &&
+          after.rows === before.rows + 1;
+        table.record(name, refused);
+        expect(refused, name).toBe(true);
+      }
+      // The relay replays every envelope it ever pushed (operations, sender keys, group messages).
+      const before = await bobSees();
+      for (const frame of [...hostile.seenFrames]) hostile.inject(frame);
+      await settle(500);
       const after = await bobSees();
-      const refused =
-        after.state!.epoch === before.state!.epoch &&
-        after.state!.members.length === 2 + 1 &&
-        !after.state!.members.some((m) => m.accountId === 'eve') &&
-        after.rows === before.rows + 1;
-      table.record(name, refused);
-      expect(refused, name).toBe(true);
-    }
-    // The relay replays every envelope it ever pushed (operations, sender keys, group messages).
-    const before = await bobSees();
-    for (const frame of [...hostile.seenFrames]) hostile.inject(frame);
-    await settle(500);
-    const after = await bobSees();
-    table.record(
-      'replay every group envelope (operations, keys, messages)',
-      after.rows === before.rows && after.state!.epoch === before.state!.epoch,
-    );
-    // Eve, never added, received nothing of the group.
-    table.record(
-      'group: non-member receives the group',
-      (await eve.groups.state(groupId)) === undefined,
-    );
-    expect(table.allRefused()).toBe(true);
-    for (const d of [alice, bob, mallory, eve]) d.stop();
-  }, 90_000);
+      table.record(
+        'replay every group envelope (operations, keys, messages)',
+        after.rows === before.rows && after.state!.epoch === before.state!.epoch,
+      );
+      // Eve, never added, received nothing of the group.
+      table.record(
+        'group: non-member receives the group',
+        (await eve.groups.state(groupId)) === undefined,
+      );
+      expect(table.allRefused()).toBe(true);
+      for (const d of [alice, bob, mallory, eve]) d.stop();
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -12,7 +12,15 @@ import { encodeContent } from '../content/content-record';
 import { encodeEnvelopePayload } from '../envelope/envelope-payload';
 import { sealForMany } from '../envelope/multi-sealed-envelope';
 import { sealEnvelope } from '../envelope/sealed-envelope';
-import { encodeInviteLink, inviteKeyPair } from '../group/group-invite';
+import { encodeInviteLink, inviteKeyPair, joinRequestProof } from '../group/group-invite';
+import type { GroupState } from '../group/group-state';
+import { encodeDeviceCertificate } from '../identity/device-certificate';
+import {
+  createDeviceLinkOffer,
+  encodeDeviceLinkHello,
+  encodeDeviceLinkOffer,
+} from '../identity/device-link';
+import type { AccountPublic } from '../identity/account-identity';
 import { createGroup, proposeGroupOperation } from '../group/group-state';
 import { createOwnSenderKey, groupEncrypt, type SenderKeyState } from '../group/sender-key';
 import {
@@ -53,6 +61,13 @@ export interface DecoderSeeds {
   vaultFiles: Uint8Array[];
   vaultPassword: string;
   accountBackups: Uint8Array[];
+  deviceCertificates: Uint8Array[];
+  deviceLinkOffers: Uint8Array[];
+  deviceLinkHellos: Uint8Array[];
+  /** Join requests (content records) with a genuine proof for `joinGroup`'s current link. */
+  joinRequests: Uint8Array[];
+  joinGroup: GroupState;
+  joinRequester: AccountPublic;
 }
 
 export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
@@ -204,10 +219,35 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
     ]),
   ];
 
+  const inviteSecret = new Uint8Array(32).fill(1);
+  const inviteLink = {
+    groupId: group.state.groupId,
+    secret: inviteSecret,
+    name: 'Climbing',
+    admins: [bob.pub],
+  };
+  const joinGroup = { ...group.state, inviteKey: inviteKeyPair(p, inviteSecret).publicKey };
+  const joinRequests = [
+    encodeContent({
+      type: 'joinRequest',
+      messageId,
+      sentAt: 6,
+      groupId: group.state.groupId,
+      proof: joinRequestProof(p, { link: inviteLink, requester: alice.pub }),
+    }),
+  ];
+  const linkOffer = createDeviceLinkOffer(p);
+
   return {
     alice,
     bob,
     envelopePayloads,
+    deviceCertificates: [encodeDeviceCertificate(alice.certificate)],
+    deviceLinkOffers: [encodeDeviceLinkOffer(linkOffer.offer)],
+    deviceLinkHellos: [encodeDeviceLinkHello(linkOffer.keyPair.publicKey)],
+    joinRequests,
+    joinGroup,
+    joinRequester: alice.pub,
     sealed,
     multiSealed,
     multiKeyRecordLength: many.keyRecords[0]!.length,
@@ -223,14 +263,7 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
         body: { type: 'link', inviteKey: inviteKeyPair(p, new Uint8Array(32).fill(1)).publicKey },
       }),
     ],
-    inviteLinks: [
-      encodeInviteLink({
-        groupId: group.state.groupId,
-        secret: new Uint8Array(32).fill(1),
-        name: 'Climbing',
-        admins: [bob.pub],
-      }),
-    ],
+    inviteLinks: [encodeInviteLink(inviteLink)],
     senderKeyMessages,
     senderKeyReceiver,
     senderKeyDistributions: [distribution],

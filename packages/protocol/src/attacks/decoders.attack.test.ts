@@ -14,6 +14,10 @@ import { decodeInviteLink } from '../group/group-invite';
 import { decodeGroupOperation } from '../group/group-operation';
 import { acceptSenderKeyDistribution } from '../group/sender-key-encoding';
 import { decodeSessionStart } from '../session/session-start';
+import { decodeRatchetMessage } from '../session/ratchet-message';
+import { decodeGroupMessage } from '../group/group-message';
+import { decodeDeviceCertificate } from '../identity/device-certificate';
+import { decodeDeviceLinkHello, decodeDeviceLinkOffer } from '../identity/device-link';
 import { useDecoderSuite } from './decoder-suite';
 
 const suite = useDecoderSuite('Suite 2 — protocol parsers');
@@ -25,6 +29,23 @@ describe('suite 2: protocol parsers under hostile input', { timeout: 3_600_000 }
 
   test('PQXDH initial message (session start)', () => {
     suite.fuzz('PQXDH session start', suite.seeds.sessionStarts, decodeSessionStart);
+  });
+
+  test('ratchet message (header and framing, before any key is used)', () => {
+    suite.fuzz('ratchet message', suite.seeds.ratchetMessages, decodeRatchetMessage);
+  });
+
+  test('sender-key (group) message', () => {
+    suite.fuzz('sender-key message', suite.seeds.senderKeyMessages, decodeGroupMessage);
+  });
+
+  test('device certificate', () => {
+    suite.fuzz('device certificate', suite.seeds.deviceCertificates, decodeDeviceCertificate);
+  });
+
+  test('device-link offer (QR code) and hello', () => {
+    suite.fuzz('device-link offer', suite.seeds.deviceLinkOffers, decodeDeviceLinkOffer);
+    suite.fuzz('device-link hello', suite.seeds.deviceLinkHellos, decodeDeviceLinkHello);
   });
 
   test('content record', () => {

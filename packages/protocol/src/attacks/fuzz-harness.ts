@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { isProtocolError, PROTOCOL_ERROR_CODES } from '../errors';
+import type { LayerCounts } from './layered-primitives';
 
 /** VEIL_SOAK=1 (pnpm test:soak) multiplies every input count by ten; VEIL_SOAK=n by n*10. */
 export const SOAK_FACTOR = (() => {
@@ -21,6 +22,8 @@ export interface SurfaceReport {
   crashes: number;
   unhandledRejections: number;
   heapGrowthMiB: number;
+  /** For the decrypting openers: how many inputs got past the parser to each crypto layer. */
+  layers?: LayerCounts;
 }
 
 /** mulberry32: a tiny deterministic PRNG, so one 32-bit seed from fast-check names one input. */
@@ -113,6 +116,8 @@ export function fuzzDecoder(
     seeds: readonly Uint8Array[];
     decode: (input: Uint8Array) => unknown;
     inputs?: number;
+    /** Called before each input (the openers reset their per-input layer record). */
+    beforeInput?: () => void;
   },
 ): SurfaceReport {
   const inputs = (options.inputs ?? CI_INPUTS_PER_SURFACE) * SOAK_FACTOR;
@@ -138,6 +143,7 @@ export function fuzzDecoder(
     fc.assert(
       fc.property(hostileBytes(options.seeds), (input) => {
         report.inputs++;
+        options.beforeInput?.();
         try {
           options.decode(input);
           report.accepted++;
@@ -168,5 +174,20 @@ export function formatFuzzTable(title: string, reports: readonly SurfaceReport[]
     (r) =>
       `| ${r.surface} | ${r.inputs} | ${r.crashes} | ${r.unhandledRejections} | ${r.typedErrors} | ${r.accepted} | ${r.heapGrowthMiB.toFixed(1)} MiB |`,
   );
-  return [title, header, '|---|---:|---:|---:|---:|---:|---:|', ...rows].join('\n');
+  const table = [title, header, '|---|---:|---:|---:|---:|---:|---:|', ...rows];
+  const layered = reports.filter((r) => r.layers !== undefined);
+  if (layered.length === 0) return table.join('\n');
+  const depth = layered.map(({ surface, inputs, layers: l }) => {
+    const { anyCrypto, keyAgreement, keyAgreementsComputed, keyAgreementsReused } = l!;
+    const agreements = `${keyAgreement} (${keyAgreementsComputed} computed, ${keyAgreementsReused} reused)`;
+    return `| ${surface} | ${inputs} | ${inputs - anyCrypto} | ${agreements} | ${l!.signature} | ${l!.aead} |`;
+  });
+  return [
+    ...table,
+    '',
+    'How deep the inputs went (an input may reach several layers)',
+    '| surface | inputs | no crypto reached | key agreement | signature check | AEAD |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...depth,
+  ].join('\n');
 }

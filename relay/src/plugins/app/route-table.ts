@@ -9,6 +9,8 @@ export interface RouteEntry {
   readonly url: string;
   /** The JSON schema of the body, when the route declares one. */
   readonly bodySchema: unknown;
+  /** The route's own body limit in bytes, when it sets one (else the app's). */
+  readonly bodyLimit: number | undefined;
 }
 
 declare module 'fastify' {
@@ -23,7 +25,12 @@ async function routeTable(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      table.push({ method, url: route.url, bodySchema: route.schema?.body });
+      table.push({
+        method,
+        url: route.url,
+        bodySchema: route.schema?.body,
+        bodyLimit: route.bodyLimit,
+      });
     }
   });
 }
