@@ -136,6 +136,20 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
       proof: new Uint8Array(64).fill(2),
     }),
     encodeContent({
+      type: 'joinDeclined',
+      messageId,
+      sentAt: 6,
+      groupId: messageId,
+      requester: 'dave',
+    }),
+    encodeContent({
+      type: 'inviteSecret',
+      messageId,
+      sentAt: 7,
+      groupId: messageId,
+      secret: new Uint8Array(32).fill(3),
+    }),
+    encodeContent({
       type: 'reaction',
       messageId,
       sentAt: 3,
