@@ -60,6 +60,9 @@ import { countPrekeys, storePrekeys, takeOneTimePrekey, type DeviceAddress } fro
 /** What a device signs to claim a new session: this label, then the session's challenge. */
 export const DEVICE_CLAIM_LABEL = 'veil-relay-device-claim-v1';
 
+/** How stale a device's "last seen" may get before a connection writes it again. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
 export interface KeyEvents {
   'devices-removed': [accountId: number, deviceIds: readonly number[]];
 }
@@ -85,7 +88,10 @@ export interface KeyDirectory {
   ): Promise<number>;
   /** The session's device, or 403 when the session is not bound to one. */
   boundDevice(session: AuthenticatedSession): DeviceAddress;
-  /** The device connected: its "last seen" time (shown to its owner's other devices) moves. */
+  /**
+   * The device connected or left: its "last seen" time (shown to its owner's other devices) moves,
+   * unless it moved less than a minute ago.
+   */
   seen(device: DeviceAddress): Promise<void>;
 }
 
@@ -106,12 +112,24 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       .where('id', '=', accountId)
       .executeTakeFirstOrThrow();
 
+  /**
+   * Each write is a transaction of its own, fsync'd (synchronous=FULL), and a reconnect storm
+   * would pay one per socket; so "last seen" moves only once it is a minute old, as the session's
+   * does (sessions.ts). A person reads it as "a few minutes ago", never to the second.
+   */
   const touch = async (device: DeviceAddress) => {
+    const now = Date.now();
     await app.db
       .updateTable('devices')
-      .set({ last_seen_at: Date.now() })
+      .set({ last_seen_at: now })
       .where('account_id', '=', device.accountId)
       .where('device_id', '=', device.deviceId)
+      .where((eb) =>
+        eb.or([
+          eb('last_seen_at', 'is', null),
+          eb('last_seen_at', '<', now - LAST_SEEN_RESOLUTION_MS),
+        ]),
+      )
       .execute();
   };
 
@@ -295,7 +313,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
     },
 
     async replaceDeviceList(session, deviceList) {
-      service.boundDevice(session);
+      const { deviceId } = service.boundDevice(session);
       const { username, account_key: storedKey } = await account(session.accountId);
       if (storedKey === null) throw new RelayDeviceNotBoundError();
       const expected = { accountId: username, accountKey: storedKey as Ed25519PublicKey };
@@ -316,7 +334,7 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
         `counter ${list.counter}`,
       );
       await announceRemoved(session.accountId, removed);
-      announceList(session.accountId, list, session.deviceId!);
+      announceList(session.accountId, list, deviceId);
     },
 
     claimChallenge(session) {

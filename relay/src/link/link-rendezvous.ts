@@ -32,7 +32,9 @@ export class LinkRendezvous {
    * Adds a message from `side`. Only the existing device's first message opens a channel (its five
    * minutes run from then), so `openedBy` — the account of that device's session — is required
    * there: an anonymous caller cannot fill the store, and one account holds at most
-   * OPEN_CHANNELS_PER_ACCOUNT at once. The new browser only ever answers an open channel.
+   * OPEN_CHANNELS_PER_ACCOUNT at once. The new browser only ever answers an open channel. Later
+   * existing-side posts must come from the same account: another account that learnt the channel
+   * id could otherwise spend the link's message quota (and it is told nothing of the channel).
    */
   post(channelId: string, side: LinkSide, message: string, openedBy?: number): void {
     this.sweep();
@@ -49,6 +51,9 @@ export class LinkRendezvous {
         messages: { new: [], existing: [] },
       };
       this.channels.set(channelId, channel);
+    } else if (side === 'existing' && channel.openedBy !== openedBy) {
+      // The same answer as for no channel at all, so a guess learns nothing about which exist.
+      throw new RelayLinkUnknownChannelError();
     }
     const list = channel.messages[side];
     if (list.length >= LINK_LIMITS.maxMessagesPerSide) throw new RelayLinkChannelFullError();

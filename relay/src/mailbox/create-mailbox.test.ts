@@ -175,9 +175,10 @@ describe('group commit', () => {
 });
 
 describe('batch failures and Kysely transactions', () => {
-  it('writes each submission alone when a write fails the whole batch, and refuses only that one', async () => {
-    // A write error SQLite raises mid-batch (standing in for an I/O error or a constraint): the
-    // batch rolls back as a whole, then every submission is written in a transaction of its own.
+  it('refuses only the submission whose write failed the batch, and writes the others again together', async () => {
+    // A write error SQLite raises mid-batch for one submission (a constraint, standing in for
+    // anything one item's write can hit): the batch rolls back as a whole, that submission is
+    // refused, and the others are written again as one batch.
     opened.sqlite.exec(`CREATE TRIGGER refuse_13 BEFORE INSERT ON envelopes
       WHEN length(NEW.body) = 13 BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`);
     const good = Array.from({ length: 3 }, () => submission([{ username: 'bob', deviceId: 1 }]));
@@ -193,8 +194,8 @@ describe('batch failures and Kysely transactions', () => {
       'fulfilled',
     ]);
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/refused by test trigger/);
-    // The failed batch, then one transaction per submission.
-    expect(commits).toBe(5);
+    // The failed batch, then one for the other three.
+    expect(commits).toBe(2);
     expect(await storedCount()).toBe(3);
     const page = await mailbox.read({ accountId: ids.get('bob')!, deviceId: 1 }, 0, 100);
     expect(page.envelopes.map((envelope) => envelope.seq)).toEqual([1, 2, 3]);

@@ -128,9 +128,7 @@ export async function createMailbox(
       return {
         duplicate: false,
         deliveries: outcome.assigned.length,
-        ...(outcome.lists === undefined || outcome.lists.length === 0
-          ? {}
-          : { lists: [...outcome.lists] }),
+        ...(outcome.lists === undefined ? {} : { lists: outcome.lists }),
       };
     },
 

@@ -49,7 +49,8 @@ export function recipientResolver(sqlite: SQLite.Database): {
   readonly resolve: (envelopes: Envelopes) => DeviceAddress[][];
   /**
    * The device-list counters of the accounts a submission names, when it names few enough (a 1:1
-   * send and its transcript); none for a large group fan-out, whose reply stays small.
+   * send and its transcript); none for a large group fan-out, whose reply stays small, nor when
+   * no named account has a list yet (the reply then leaves `lists` out rather than send `[]`).
    */
   readonly listCounters: (envelopes: Envelopes) => DeviceListCounter[] | undefined;
   readonly begin: () => void;
@@ -94,10 +95,11 @@ export function recipientResolver(sqlite: SQLite.Database): {
         envelopes.flatMap((envelope) => envelope.to.map((to) => to.username.toLowerCase())),
       );
       if (names.size > MAILBOX_LIMITS.listsPerReply) return undefined;
-      return [...names].flatMap((username) => {
+      const counters = [...names].flatMap((username) => {
         const counter = lookup(username).listCounter;
         return counter === undefined ? [] : [{ username, counter }];
       });
+      return counters.length === 0 ? undefined : counters;
     },
   };
 }

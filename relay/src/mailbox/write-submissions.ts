@@ -36,8 +36,11 @@ export type WriteOutcome =
   | {
       readonly kind: 'stored';
       readonly assigned: readonly Assigned[];
-      /** The named accounts' device-list counters (recipients.ts, listCounters). */
-      readonly lists: readonly DeviceListCounter[] | undefined;
+      /**
+       * The named accounts' device-list counters (recipients.ts, listCounters), handed to the
+       * reply as they are: a fresh array per submission, so not readonly.
+       */
+      readonly lists: DeviceListCounter[] | undefined;
     }
   /**
    * Stored before under this client id with the same content (a retry, or the same id earlier in
@@ -64,7 +67,7 @@ type Plan =
       readonly kind: 'new';
       readonly submission: PreparedSubmission;
       readonly recipients: DeviceAddress[][];
-      readonly lists: readonly DeviceListCounter[] | undefined;
+      readonly lists: DeviceListCounter[] | undefined;
     };
 
 /**

@@ -127,13 +127,16 @@ export class MailboxConnection {
     this.flushAcks();
     this.unsubscribe?.();
     // "Last seen" is when the device was last connected: its hello and, here, its leaving.
-    if (this.ready) {
-      this.deps.keys.seen(this.device).catch((err: unknown) => {
-        // Most likely the relay closing its database as it shuts down: nothing to act on.
-        this.deps.log.debug({ err }, 'last-seen update failed');
-      });
-    }
+    if (this.ready) this.markSeen();
     this.deps.onClose(this);
+  }
+
+  private markSeen(): void {
+    this.deps.keys.seen(this.device).catch((err: unknown) => {
+      // Most likely the relay closing its database as it shuts down: nothing to act on, and a
+      // missed "last seen" is only a coarser one.
+      this.deps.log.debug({ err }, 'last-seen update failed');
+    });
   }
 
   private send(frame: RelayFrame): void {
@@ -184,7 +187,9 @@ export class MailboxConnection {
         this.ackedInStore = frame.after;
         const head = await this.deps.mailbox.head(this.device);
         const prekeys = await this.deps.keys.counts(this.device);
-        await this.deps.keys.seen(this.device);
+        // Not awaited: "last seen" is a write of its own (an fsync), and `ready` need not wait
+        // for it — a reconnect storm would otherwise queue one per socket on the connect path.
+        this.markSeen();
         if (this.isClosed()) return;
         this.head = Math.max(this.head, head);
         this.ready = true;

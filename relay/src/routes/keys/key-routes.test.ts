@@ -1,6 +1,6 @@
 // The key directory against a listening relay with a real SQLite file: registration checks, the
 // device list, device claims, prekey hand-out (each one-time prekey at most once, even under
-// concurrent fetches), and the account-key backup.
+// concurrent fetches), how often "last seen" is written, and the account-key backup.
 import {
   createAccountIdentity,
   createDeviceKeys,
@@ -305,6 +305,40 @@ describe('device lists from a second device', () => {
       deviceList: toBase64Url(encodeDeviceList(listFor(p, mallory, [alice.device], 3))),
     });
     expect(forged.body.code).toBe('RELAY_ERR_KEY_MATERIAL');
+  });
+});
+
+describe('last seen', () => {
+  it('moves when it is a minute old, not on every connection', async () => {
+    await registeredDevice(relay, 'alice');
+    const row = await relay.app.db
+      .selectFrom('devices')
+      .select(['account_id', 'device_id'])
+      .executeTakeFirstOrThrow();
+    const device = { accountId: row.account_id, deviceId: row.device_id };
+    const lastSeen = async () =>
+      (
+        await relay.app.db
+          .selectFrom('devices')
+          .select('last_seen_at')
+          .where('account_id', '=', device.accountId)
+          .where('device_id', '=', device.deviceId)
+          .executeTakeFirstOrThrow()
+      ).last_seen_at;
+
+    const recent = Date.now() - 5_000;
+    await relay.app.db.updateTable('devices').set({ last_seen_at: recent }).execute();
+    await relay.app.keys.seen(device);
+    expect(await lastSeen()).toBe(recent);
+
+    await relay.app.db.updateTable('devices').set({ last_seen_at: null }).execute();
+    await relay.app.keys.seen(device);
+    expect(await lastSeen()).toBeGreaterThan(recent);
+
+    const stale = Date.now() - 120_000;
+    await relay.app.db.updateTable('devices').set({ last_seen_at: stale }).execute();
+    await relay.app.keys.seen(device);
+    expect(await lastSeen()).toBeGreaterThan(stale + 60_000);
   });
 });
 

@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { routePatternLog } from '../route-pattern-log';
 import { BODY_LIMITS, RATE_LIMITS } from '../../auth/rate-limits';
 import { TicketKind } from '../../auth/tickets';
-import { RelayDeviceNotBoundError, RelayLinkTokenError } from '../../errors';
+import { RelayLinkTokenError } from '../../errors';
 
 /**
  * Per-IP budgets. Both sides poll the channel about twice a second for at most a few minutes;
@@ -48,9 +48,7 @@ export default async function linkRoutes(fastify: FastifyInstance): Promise<void
       let openedBy: number | undefined;
       if (side === 'existing') {
         await app.requireSession(request, reply);
-        const session = request.session!;
-        if (session.deviceId === null) throw new RelayDeviceNotBoundError();
-        openedBy = session.accountId;
+        openedBy = app.keys.boundDevice(request.session!).accountId;
       }
       app.linkRendezvous.post(channel, side, request.body.message, openedBy);
       return reply.code(204).send();
@@ -81,13 +79,12 @@ export default async function linkRoutes(fastify: FastifyInstance): Promise<void
       schema: { response: { 201: LinkEnrolmentReplySchema } },
     },
     async (request, reply) => {
-      const session = request.session!;
       // Only a registered device of the account links another: a bare password session cannot.
-      if (session.deviceId === null) throw new RelayDeviceNotBoundError();
+      const { accountId } = app.keys.boundDevice(request.session!);
       await app.auth.tickets.sweepExpired();
       const ticket = await app.auth.tickets.issue({
         kind: TicketKind.deviceLink,
-        accountId: session.accountId,
+        accountId,
         sessionId: null,
       });
       return reply.code(201).send(ticket);

@@ -1,7 +1,8 @@
 // The rendezvous mailbox of device linking against a real relay: a registered device opens a
 // channel, anyone holding its id reads what each side posted; messages are size-capped, a side gets
-// a few and no more, channels expire, an account holds few at once, and a malformed channel id or
-// side is refused before anything is stored.
+// a few and no more, only the opening account posts as the existing side, channels expire, an
+// account holds few at once, and a malformed channel id or side is refused before anything is
+// stored.
 import { randomBytes } from 'node:crypto';
 import { LINK_LIMITS, type LinkMessagesReply } from '@veil/wire';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,6 +59,31 @@ describe('link rendezvous', () => {
 
     expect((await client.call('GET', `/api/v1/link/not-an-id/new`)).status).toBe(400);
     expect((await client.call('GET', `/api/v1/link/${id}/other`)).status).toBe(400);
+  }, 20_000);
+
+  it('takes later existing-side posts only from the account that opened the channel', async () => {
+    relay = await startRelay();
+    const reader = new AuthClient(relay);
+    const alice = (await registeredDevice(relay, 'alice', { oneTimeCount: 0 })).client;
+    const mallory = (await registeredDevice(relay, 'mallory', { oneTimeCount: 0 })).client;
+    const id = channel();
+    const opening = message(33);
+    expect(
+      (await alice.call('POST', `/api/v1/link/${id}/existing`, { message: opening })).status,
+    ).toBe(204);
+    // Another account holding the id is told what an unknown id gets, and spends nothing.
+    for (let i = 0; i < LINK_LIMITS.maxMessagesPerSide; i++) {
+      expect(
+        await mallory.call('POST', `/api/v1/link/${id}/existing`, { message: message(10) }),
+      ).toMatchObject({ status: 404, body: { code: 'RELAY_ERR_LINK_UNKNOWN' } });
+    }
+    const reply = message(40);
+    expect(
+      (await alice.call('POST', `/api/v1/link/${id}/existing`, { message: reply })).status,
+    ).toBe(204);
+    expect((await reader.call('GET', `/api/v1/link/${id}/existing`)).body).toEqual({
+      messages: [opening, reply],
+    });
   }, 20_000);
 
   it('forgets a channel when its five minutes are up, and holds a bounded number', () => {

@@ -269,16 +269,17 @@ describe('device lists', () => {
       { username: 'alice', counter: 2 },
     ]);
 
-    // "Last seen" moves when a device connects.
+    // "Last seen" moves when a device connects (written after `ready`, not before it).
     await relay.app.db.updateTable('devices').set({ last_seen_at: 1 }).execute();
     const laptopSocket = await readySocket(laptop);
-    const own = await laptop.call<{ devices: { deviceId: number; lastSeenAt: number | null }[] }>(
-      'GET',
-      '/api/v1/devices',
-    );
-    const seen = new Map(own.body.devices.map((d) => [d.deviceId, d.lastSeenAt]));
-    expect(seen.get(1)).toBe(1);
-    expect(seen.get(2)).toBeGreaterThan(1);
+    const lastSeen = async () => {
+      const own = await laptop.call<{
+        devices: { deviceId: number; lastSeenAt: number | null }[];
+      }>('GET', '/api/v1/devices');
+      return new Map(own.body.devices.map((d) => [d.deviceId, d.lastSeenAt]));
+    };
+    await expect.poll(async () => (await lastSeen()).get(2), { timeout: 5000 }).toBeGreaterThan(1);
+    expect((await lastSeen()).get(1)).toBe(1);
 
     // A rename by the laptop reaches the first device's socket, not the laptop's own.
     const renamed = listFor(p, alice.account, [alice.device, device2], 3);
