@@ -7,6 +7,7 @@
 // account's devices in step (contacts, history transfers). Everything else is the pieces it wires
 // together.
 import {
+  accountPublic,
   createAccountIdentity,
   PREKEY_POLICY,
   decodeDeviceList,
@@ -179,6 +180,7 @@ export class VeilDevice {
       // The index holds decrypted text: it goes with the key.
       this.searchValue?.close();
       this.searchValue = null;
+      this.historyValue = null;
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
       // Messages that came due while the vault was locked (or the device off) go now.
       const opened = this.privacyValue as PrivacyDeps | null; // set by newMessenger
@@ -271,7 +273,6 @@ export class VeilDevice {
       messenger: () => messenger,
       ownAccountId,
       forgetContact: (peer) => this.forgetContact(peer),
-      setGroupMute: (groupId, mutedUntil) => groups.setMuted(groupId, mutedUntil),
       ...(this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent }),
     });
     this.syncValue = sync;
@@ -792,10 +793,13 @@ export class VeilDevice {
    */
   exportHistoryBackup(passphrase: string, params?: Argon2idParams): AsyncGenerator<Uint8Array> {
     if (this.historyValue === null) throw new Error('VeilDevice.exportHistoryBackup: locked');
+    if (passphrase.length === 0) {
+      throw new Error('VeilDevice.exportHistoryBackup: a passphrase or recovery code is required');
+    }
     return exportHistoryBackup(
       {
         p: this.options.p,
-        account: () => this.ownAccount(),
+        identity: async () => (await this.keys.identity()).account,
         contacts: this.contacts,
         messenger: this.messenger,
         groups: this.groups,
@@ -819,7 +823,7 @@ export class VeilDevice {
     return restoreHistoryBackup(
       {
         p: this.options.p,
-        account: () => this.ownAccount(),
+        account: async () => accountPublic((await this.keys.identity()).account),
         messenger: this.messenger,
         groups: this.groups,
         settings: this.settings,
@@ -827,11 +831,6 @@ export class VeilDevice {
       },
       { passphrase, open },
     );
-  }
-
-  private async ownAccount(): Promise<{ accountId: string; accountKey: Uint8Array }> {
-    const { account } = await this.keys.identity();
-    return { accountId: account.accountId, accountKey: account.accountKey };
   }
 
   /** removeContact on this device only (also what a sync from another device of ours does). */

@@ -61,6 +61,7 @@ export const LABEL = {
   vaultSecretWrap: utf8('Veil_VaultWrap_Secret_v1'),
   vaultRow: utf8('Veil_VaultRow_v1'),
   vaultExport: utf8('Veil_VaultExport_v1'),
+  vaultRecordsSignature: utf8('Veil_VaultRecordsSignature_v1'),
   attachment: utf8('Veil_Attachment_v1'),
   accountBackupExportKey: utf8('Veil_AccountBackup_ExportKey_v1'),
   accountBackupPasskeyPrf: utf8('Veil_AccountBackup_PasskeyPrf_v1'),

@@ -56,6 +56,7 @@ export * from './vault/vault-row';
 export type { VaultRecord } from './vault/vault-record';
 export * from './vault/vault-export';
 export * from './vault/vault-import';
+export * from './vault/vault-records-signature';
 export {
   VAULT_EXPORT_FIRST_CHUNK_BYTES,
   VAULT_EXPORT_HEADER_BYTES,

@@ -4,13 +4,24 @@
 // gets the same history, contacts, groups and settings byte for byte, once however often it is
 // restored. A wrong passphrase, another account's file and an altered file are refused, each with
 // its own error, and leave nothing behind.
-import { loadPrimitives, VAULT_ARGON2ID_MIN, type Primitives } from '@veil/protocol';
+import {
+  exportVaultStream,
+  loadPrimitives,
+  VAULT_ARGON2ID_MIN,
+  type Primitives,
+  type VaultRecord,
+} from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../messaging/chat-message';
 import { addTestDevice, newTestDevice, until, type TestDevice } from '../test-support/test-device';
 import { generateBackupCode } from './history-backup-export';
-import { HistoryBackupError } from './history-backup-records';
+import {
+  BACKUP_TABLE,
+  encodeBackupValue,
+  HISTORY_BACKUP_VERSION,
+  HistoryBackupError,
+} from './history-backup-records';
 
 let p: Primitives;
 let relay: TestRelay;
@@ -54,6 +65,41 @@ async function backup(device: TestDevice, passphrase: string): Promise<Uint8Arra
     offset += piece.length;
   }
   return file;
+}
+
+/** A file made by someone else under a passphrase they chose, naming Alice's account. */
+async function forged(
+  alice: { accountId: string; accountKey: Uint8Array },
+  passphrase: string,
+  seal: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  const records: VaultRecord[] = [
+    {
+      table: BACKUP_TABLE.manifest,
+      id: 'account',
+      value: encodeBackupValue({ version: HISTORY_BACKUP_VERSION, ...alice, createdAt: 1 }),
+    },
+    {
+      table: BACKUP_TABLE.contact,
+      id: 'bob',
+      value: encodeBackupValue({
+        accountKey: p.randomBytes(32),
+        blocked: false,
+        muted: false,
+        verified: true,
+      }),
+    },
+    ...(seal === undefined ? [] : [{ table: BACKUP_TABLE.seal, id: 'account', value: seal }]),
+  ];
+  const pieces: Uint8Array[] = [];
+  for await (const piece of exportVaultStream(p, {
+    password: passphrase,
+    params: VAULT_ARGON2ID_MIN,
+    records,
+  })) {
+    pieces.push(piece);
+  }
+  return new Uint8Array(pieces.flatMap((piece) => [...piece]));
 }
 
 /** The file in pieces of 1000 bytes, as a browser's File stream hands it over. */
@@ -134,6 +180,12 @@ describe('a new device gets the account history', () => {
     );
     const carols = await backup(carol, code);
     expect(await refused(third.restoreHistoryBackup(code, pieces(carols)))).toBe('OTHER_ACCOUNT');
+    // Naming Alice's public account id and key is not enough: the file must carry her signature.
+    const alice = { accountId: 'alice', accountKey: (await bob.contacts.get('alice'))!.accountKey };
+    for (const seal of [undefined, p.randomBytes(64)]) {
+      const fake = await forged(alice, code, seal);
+      expect(await refused(third.restoreHistoryBackup(code, pieces(fake)))).toBe('OTHER_ACCOUNT');
+    }
     const altered = file.slice();
     altered[altered.length - 30] = altered[altered.length - 30]! ^ 1;
     expect(await refused(third.restoreHistoryBackup(code, pieces(altered)))).toBe('TAMPERED');

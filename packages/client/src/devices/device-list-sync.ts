@@ -53,8 +53,7 @@ export class DeviceListSync {
   /** The device ids of the contact's accepted list, fetched again first when stale. */
   async contactDevices(peer: string): Promise<number[]> {
     if (this.stale(peer)) await this.refreshContact(peer);
-    const contact = await this.deps.contacts.get(peer);
-    return contact?.deviceList == null ? [] : ids(decodeDeviceList(contact.deviceList));
+    return this.heldDevices(peer);
   }
 
   /**
@@ -102,10 +101,9 @@ export class DeviceListSync {
 
   /** The ids of our own account's other devices, from our accepted list (fetched when stale). */
   async ownOtherDevices(): Promise<number[]> {
-    const { account, device } = await this.deps.keys.identity();
+    const { account } = await this.deps.keys.identity();
     if (this.stale(account.accountId)) await this.refreshOwn();
-    const list = await this.deps.own.get();
-    return list === undefined ? [] : ids(list).filter((id) => id !== device.deviceId);
+    return this.heldDevices(account.accountId);
   }
 
   /** Whether our accepted list names `deviceId` (fetched again first when it does not). */

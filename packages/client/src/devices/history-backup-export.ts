@@ -4,7 +4,10 @@
 // comes out piece by piece, so memory stays bounded however long the history.
 import {
   exportVaultStream,
+  signVaultRecords,
   toBase64Url,
+  vaultRecordsDigest,
+  type AccountIdentity,
   type Argon2idParams,
   type Primitives,
   type VaultRecord,
@@ -25,7 +28,8 @@ import {
 
 export interface HistoryBackupSources {
   readonly p: Primitives;
-  readonly account: () => Promise<{ accountId: string; accountKey: Uint8Array }>;
+  /** The account's identity: its key signs the file (BACKUP_TABLE.seal). */
+  readonly identity: () => Promise<AccountIdentity>;
   readonly contacts: ContactBook;
   readonly messenger: Messenger;
   readonly groups: GroupMessenger;
@@ -44,12 +48,26 @@ export function exportHistoryBackup(
   return exportVaultStream(sources.p, {
     password: options.passphrase,
     ...(options.params === undefined ? {} : { params: options.params }),
-    records: backupRecords(sources),
+    records: sealed(sources),
   });
 }
 
-async function* backupRecords(sources: HistoryBackupSources): AsyncGenerator<VaultRecord> {
-  const account = await sources.account();
+/** The records, then the account's signature over all of them (the file's last record). */
+async function* sealed(sources: HistoryBackupSources): AsyncGenerator<VaultRecord> {
+  const account = await sources.identity();
+  const digest = vaultRecordsDigest(sources.p);
+  for await (const record of backupRecords(sources, account)) {
+    digest.add(record);
+    yield record;
+  }
+  const signature = signVaultRecords(sources.p, account, digest.digest());
+  yield { table: BACKUP_TABLE.seal, id: 'account', value: signature };
+}
+
+async function* backupRecords(
+  sources: HistoryBackupSources,
+  account: AccountIdentity,
+): AsyncGenerator<VaultRecord> {
   const manifest: BackupManifest = {
     version: HISTORY_BACKUP_VERSION,
     accountId: account.accountId,

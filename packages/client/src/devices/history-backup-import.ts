@@ -8,6 +8,11 @@ import {
   createVaultImportReader,
   equalBytes,
   isProtocolError,
+  vaultKeyMemo,
+  vaultRecordsDigest,
+  verifyVaultRecords,
+  type VaultKeyMemo,
+  type AccountPublic,
   VAULT_EXPORT_FIRST_CHUNK_BYTES,
   VAULT_EXPORT_HEADER_BYTES,
   type Primitives,
@@ -30,7 +35,7 @@ import {
 
 export interface HistoryBackupTargets {
   readonly p: Primitives;
-  readonly account: () => Promise<{ accountId: string; accountKey: Uint8Array }>;
+  readonly account: () => Promise<AccountPublic>;
   readonly messenger: Messenger;
   readonly groups: GroupMessenger;
   readonly settings: SettingsStore;
@@ -61,33 +66,53 @@ export async function restoreHistoryBackup(
   },
 ): Promise<HistoryRestoreResult> {
   const account = await targets.account();
-  // The first reading only checks: every record is authenticated and dropped.
-  await readBackup(targets.p, options, account, () => Promise.resolve());
-  const importer = new Importer(targets);
-  await readBackup(targets.p, options, account, (record) => importer.take(record));
-  await importer.flush();
-  return { messages: importer.messages, contacts: importer.contacts, groups: importer.groups };
+  // Both readings use the one key the first derives: Argon2id runs once.
+  const memo = vaultKeyMemo(targets.p);
+  try {
+    // The first reading only checks: every record is authenticated and dropped.
+    await readBackup(targets.p, { ...options, memo }, account, () => Promise.resolve());
+    const importer = new Importer(targets);
+    await readBackup(targets.p, { ...options, memo }, account, (record) => importer.take(record));
+    await importer.flush();
+    return { messages: importer.messages, contacts: importer.contacts, groups: importer.groups };
+  } finally {
+    memo.wipe();
+  }
 }
 
-/** Reads the file to its authenticated end, handing each record after the manifest to `take`. */
+/**
+ * Reads the file to its authenticated end, handing each record after the manifest to `take`. The
+ * seal (the account's signature over every record) must come last and verify under this account's
+ * key: a file someone else wrote is refused, also when its manifest names this account.
+ */
 async function readBackup(
   p: Primitives,
-  options: { passphrase: string; open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
-  account: { accountId: string; accountKey: Uint8Array },
+  options: {
+    passphrase: string;
+    open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+    memo: VaultKeyMemo;
+  },
+  account: AccountPublic,
   take: (record: VaultRecord) => Promise<void>,
 ): Promise<void> {
-  let reader;
-  try {
-    reader = createVaultImportReader(p, { password: options.passphrase });
-  } catch (cause) {
-    throw new HistoryBackupError('WRONG_PASSPHRASE', 'restoreHistoryBackup: no passphrase', {
-      cause,
-    });
-  }
+  const reader = createVaultImportReader(p, { password: options.passphrase, memo: options.memo });
+  const digest = vaultRecordsDigest(p);
   let opened = false; // past the first chunk: the passphrase was right
-  const seen = { manifest: false };
+  // An object, not two lets: they change inside `handle`, which TypeScript's narrowing can't see.
+  const seen: { manifest: boolean; seal: Uint8Array | undefined } = {
+    manifest: false,
+    seal: undefined,
+  };
   const handle = async (records: VaultRecord[]): Promise<void> => {
     for (const record of records) {
+      if (seen.seal !== undefined) {
+        throw new HistoryBackupError('TAMPERED', 'restoreHistoryBackup: records after the seal');
+      }
+      if (record.table === BACKUP_TABLE.seal) {
+        seen.seal = record.value;
+        continue;
+      }
+      digest.add(record);
       if (!seen.manifest) {
         checkManifest(record, account);
         seen.manifest = true;
@@ -106,8 +131,16 @@ async function readBackup(
       await handle(records);
     }
     reader.finish();
-    if (!seen.manifest)
+    if (!seen.manifest) {
       throw new HistoryBackupError('NOT_A_BACKUP', 'restoreHistoryBackup: empty file');
+    }
+    const { seal } = seen;
+    if (seal === undefined || !verifyVaultRecords(p, account.accountKey, digest.digest(), seal)) {
+      throw new HistoryBackupError(
+        'OTHER_ACCOUNT',
+        'restoreHistoryBackup: this file was not signed by this account',
+      );
+    }
   } catch (error) {
     throw classify(error, opened);
   }
@@ -138,10 +171,7 @@ function classify(error: unknown, opened: boolean): unknown {
   return error;
 }
 
-function checkManifest(
-  record: VaultRecord,
-  account: { accountId: string; accountKey: Uint8Array },
-): void {
+function checkManifest(record: VaultRecord, account: AccountPublic): void {
   const manifest =
     record.table === BACKUP_TABLE.manifest
       ? (decodeBackupValue(record.value) as Partial<BackupManifest> | null)

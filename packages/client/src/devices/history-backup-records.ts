@@ -10,7 +10,11 @@
 //   contact  / <peer>      { accountKey, blocked, muted, verified }
 //   group    / <group id>  GroupBundle: signed operation log and sender-key chains (exportGroup)
 //   message  / <hex id>    ChatMessage (1:1, or with `group` set; group timeline rows left out)
-// Records come in that order, so contacts and groups exist before their messages are stored.
+//   seal     / "account"   Ed25519 signature by the account key over every record before it
+//                          (protocol vault-records-signature.ts), raw bytes, always last
+// Records come in that order, so contacts and groups exist before their messages are stored. The
+// seal is what makes a file the account's own: the passphrase only keeps it secret, and anyone can
+// write a file naming our public account id and key under a passphrase they give us.
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 
 /** The history backup's own format version (inside the manifest); an unknown one is refused. */
@@ -22,6 +26,7 @@ export const BACKUP_TABLE = {
   contact: 'contact',
   group: 'group',
   message: 'message',
+  seal: 'seal',
 } as const;
 
 export interface BackupManifest {

@@ -87,18 +87,16 @@ export async function collectHistory(
     );
     if (messages.length > 0) conversations.push({ peer, messages });
   }
+  const source = options.groups;
+  if (source === undefined) return { version: TRANSFER_VERSION, conversations };
   const groups = [];
-  for (const { groupId } of (await options.groups?.list()) ?? []) {
-    const messages = (
-      await collectConversation((o) => options.groups!.history(groupId, o), since)
-    ).filter((m) => m.groupEvent === undefined);
-    groups.push({ bundle: await options.groups!.exportGroup(groupId), messages });
+  for (const { groupId } of await source.list()) {
+    const messages = (await collectConversation((o) => source.history(groupId, o), since)).filter(
+      (m) => m.groupEvent === undefined,
+    );
+    groups.push({ bundle: await source.exportGroup(groupId), messages });
   }
-  return {
-    version: TRANSFER_VERSION,
-    conversations,
-    ...(options.groups === undefined ? {} : { groups }),
-  };
+  return { version: TRANSFER_VERSION, conversations, groups };
 }
 
 export function encodeHistory(document: HistoryDocument): Uint8Array {
@@ -140,15 +138,15 @@ export async function downloadHistory(
 export async function importHistory(
   messenger: Messenger,
   document: HistoryDocument,
-  groups?: GroupMessenger,
+  groups: GroupMessenger,
 ): Promise<number> {
   let added = 0;
   for (const { peer, messages } of document.conversations) {
     added += await messenger.importMessages(peer, messages);
   }
-  for (const { bundle, messages } of (groups === undefined ? [] : document.groups) ?? []) {
-    await groups!.importGroup(bundle);
-    added += await groups!.importMessages(bundle.groupId, messages);
+  for (const { bundle, messages } of document.groups ?? []) {
+    await groups.importGroup(bundle);
+    added += await groups.importMessages(bundle.groupId, messages);
   }
   return added;
 }

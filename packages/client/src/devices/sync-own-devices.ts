@@ -45,8 +45,6 @@ export interface OwnDeviceSyncDeps {
   readonly ownAccountId: () => Promise<string>;
   /** Forgets a contact here (sessions, history, row): VeilDevice.removeContact without the sync. */
   readonly forgetContact: (peer: string) => Promise<void>;
-  /** Mutes a group here (GroupMessenger.setMuted): what a `groupMute` record from us asks. */
-  readonly setGroupMute: (groupId: string, mutedUntil: number) => Promise<void>;
   readonly onEvent?: (event: MessengerEvent) => void;
 }
 
@@ -175,7 +173,7 @@ export class OwnDeviceSync {
         return;
       }
       case 'groupMute':
-        await this.deps.setGroupMute(toBase64Url(record.groupId), record.mutedUntil);
+        await this.deps.groups().setMuted(toBase64Url(record.groupId), record.mutedUntil);
         return;
     }
   }

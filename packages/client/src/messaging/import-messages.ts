@@ -25,13 +25,17 @@ export async function importMessages(
     belongs: (message: ChatMessage) => boolean;
   },
 ): Promise<number> {
+  const candidates = options.messages.filter(
+    (message) =>
+      options.belongs(message) &&
+      /^[0-9a-f]{32}$/.test(message.id) &&
+      (message.expiresAt === undefined || message.expiresAt > target.now()),
+  );
+  const stored = await target.history.existing(candidates.map((m) => target.rowId(m.id)));
   const rows = new Map<string, ChatMessage>();
-  for (const message of options.messages) {
-    if (!options.belongs(message) || !/^[0-9a-f]{32}$/.test(message.id)) continue;
-    if (message.expiresAt !== undefined && message.expiresAt <= target.now()) continue;
+  for (const message of candidates) {
     const id = target.rowId(message.id);
-    if (rows.has(id) || (await target.history.get(id)) !== undefined) continue;
-    rows.set(id, message);
+    if (!rows.has(id) && !stored.has(id)) rows.set(id, message);
   }
   const fresh = [...rows].map(([id, value]) => ({ id, value }));
   if (fresh.length === 0) return 0;

@@ -34,7 +34,7 @@ export interface SettingsStamp {
 const UNSTAMPED: SettingsStamp = { changedAt: 0, deviceId: 0 };
 
 /** Whether a change stamped `incoming` replaces one stamped `current`. */
-export function isLaterStamp(incoming: SettingsStamp, current: SettingsStamp): boolean {
+function isLaterStamp(incoming: SettingsStamp, current: SettingsStamp): boolean {
   return (
     incoming.changedAt > current.changedAt ||
     (incoming.changedAt === current.changedAt && incoming.deviceId > current.deviceId)

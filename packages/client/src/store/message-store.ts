@@ -78,6 +78,12 @@ export class MessageStore<T> {
     this.tell({ type: 'updated', id, value });
   }
 
+  /** Which of these row ids are stored, in one read and without decrypting anything. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const keys = await this.db.messages.where('id').anyOf(ids).primaryKeys();
+    return new Set(keys);
+  }
+
   async get(id: string): Promise<StoredMessage<T> | undefined> {
     const row = await this.db.messages.get(id);
     return (

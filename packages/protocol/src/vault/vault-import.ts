@@ -35,7 +35,40 @@ const MAGIC_AND_VERSION = VAULT_EXPORT_MAGIC.length + 1;
 /** Header bytes after magic and version: limits, salt, secretstream header. */
 const HEADER_REST = VAULT_EXPORT_HEADER_BYTES - MAGIC_AND_VERSION;
 
-function createReader(p: Primitives, password: string | Uint8Array, context: string) {
+/**
+ * The key a reader derived, kept for a second reader of the same file with the same password (a
+ * restore that checks the whole file before storing anything reads it twice): Argon2id, the
+ * slowest and most memory-hungry step, then runs once. Reused only when the file's prefix (limits
+ * and salt) and the password are the same; `wipe` when done.
+ */
+export interface VaultKeyMemo {
+  wipe(): void;
+}
+
+interface MemoSlot extends VaultKeyMemo {
+  held?: { password: string | Uint8Array; prefix: Uint8Array; key: Uint8Array };
+}
+
+export function vaultKeyMemo(p: Primitives): VaultKeyMemo {
+  const slot: MemoSlot = {
+    wipe() {
+      if (slot.held !== undefined) p.wipe(slot.held.key);
+      delete slot.held;
+    },
+  };
+  return slot;
+}
+
+const samePassword = (a: string | Uint8Array, b: string | Uint8Array): boolean =>
+  typeof a === 'string' || typeof b === 'string' ? a === b : equalBytes(a, b);
+
+function createReader(
+  p: Primitives,
+  password: string | Uint8Array,
+  context: string,
+  memo?: VaultKeyMemo,
+) {
+  const slot = memo as MemoSlot | undefined;
   const queue = new ByteQueue();
   let magic: Uint8Array | undefined;
   let puller: StreamPuller | undefined;
@@ -65,9 +98,22 @@ function createReader(p: Primitives, password: string | Uint8Array, context: str
     const prefix = new Uint8Array(VAULT_EXPORT_PREFIX_BYTES);
     prefix.set(first, 0);
     prefix.set(rest.subarray(0, VAULT_EXPORT_PREFIX_BYTES - MAGIC_AND_VERSION), MAGIC_AND_VERSION);
+    const held = slot?.held;
+    if (
+      held !== undefined &&
+      samePassword(held.password, password) &&
+      equalBytes(held.prefix, prefix)
+    ) {
+      puller = p.streamPull(held.key, streamHeader);
+      return;
+    }
     const key = deriveExportKey(p, { password, params, prefix, salt }, context);
     puller = p.streamPull(key, streamHeader);
-    p.wipe(key);
+    if (slot === undefined) p.wipe(key);
+    else {
+      slot.wipe();
+      slot.held = { password, prefix, key };
+    }
   };
 
   const readChunk = (stream: StreamPuller, out: VaultRecord[]): void => {
@@ -125,9 +171,9 @@ function createReader(p: Primitives, password: string | Uint8Array, context: str
 
 export function createVaultImportReader(
   p: Primitives,
-  options: { password: string | Uint8Array },
+  options: { password: string | Uint8Array; memo?: VaultKeyMemo },
 ): VaultImportReader {
-  const reader = createReader(p, options.password, 'vaultImportReader');
+  const reader = createReader(p, options.password, 'vaultImportReader', options.memo);
   return { push: (bytes) => reader.push(bytes), finish: () => reader.finish() };
 }
 
