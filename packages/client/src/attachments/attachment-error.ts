@@ -7,7 +7,10 @@ export type AttachmentErrorCode =
   | 'UNAVAILABLE'
   /** The downloaded bytes are not the ones the sender described: refused, nothing is shown. */
   | 'TAMPERED'
-  /** The relay could not be reached, even after retrying; the upload can be tried again later. */
+  /**
+   * The relay could not be reached, or stayed overloaded (5xx, rate limit), even after retrying;
+   * the upload can be tried again later.
+   */
   | 'NETWORK'
   /**
    * This device cannot keep the file until it is online: the browser's storage quota is spent, or

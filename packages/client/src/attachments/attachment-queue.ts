@@ -34,11 +34,12 @@ const CHUNK_BYTES = 1024 * 1024;
 /**
  * What may wait to send, all queued files together: the relay's default blob cap (100 MiB), so
  * one file of the largest size the relay takes fits, and a device offline for a week cannot fill
- * its disk with copies. A deployment with a larger `VEIL_BLOB_MAX_MIB` passes its own bound.
+ * its disk with copies. Fixed, not read from the relay: a larger file on a relay with a larger
+ * `VEIL_BLOB_MAX_MIB` can still be sent while online, it just cannot wait offline.
  */
-export const DEFAULT_MAX_QUEUED_BYTES = 100 * 1024 * 1024;
+export const MAX_QUEUED_BYTES = 100 * 1024 * 1024;
 
-export function sameTarget(a: ConversationTarget, b: ConversationTarget): boolean {
+function sameTarget(a: ConversationTarget, b: ConversationTarget): boolean {
   return 'peer' in a ? 'peer' in b && a.peer === b.peer : 'group' in b && a.group === b.group;
 }
 

@@ -59,12 +59,17 @@ function rateLimited(error: unknown): boolean {
   return error instanceof RelayError && error.status === 429;
 }
 
+/**
+ * What a failed request means for the attachment. No answer, an overloaded relay (5xx) or a rate
+ * limit that outlasted our waits are NETWORK: the relay may well take the file later, so a queued
+ * one waits for the next try (and `sendOrQueue` queues it) instead of being marked failed for good.
+ */
 function refusal(error: unknown): unknown {
   if (!(error instanceof RelayError)) return error;
   if (error.code === 'RELAY_ERR_BLOB_TOO_LARGE' || error.code === 'RELAY_ERR_BLOB_QUOTA') {
     return new AttachmentError('TOO_LARGE', error.message);
   }
-  if (error.network) return new AttachmentError('NETWORK', error.message);
+  if (retryable(error) || rateLimited(error)) return new AttachmentError('NETWORK', error.message);
   return error;
 }
 

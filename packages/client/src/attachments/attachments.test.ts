@@ -247,4 +247,34 @@ describe('attachments', () => {
       .executeTakeFirstOrThrow();
     expect(used.n).toBe(0);
   }, 30_000);
+
+  it('reports an overloaded relay (5xx) as NETWORK, so the file can wait instead of failing', async () => {
+    relay = await startRelay();
+    const alice = await newTestDevice(p, relay, 'alice');
+    const overloaded = (method: string): typeof fetch => {
+      return async (input, init) => {
+        if (init?.method !== method) return fetch(input, init);
+        return new Response(JSON.stringify({ code: 'RELAY_ERR_INTERNAL', message: 'busy' }), {
+          status: 503,
+        });
+      };
+    };
+    // Creating the blob (not retried) and every attempt at a chunk: both answered 503.
+    for (const method of ['POST', 'PUT']) {
+      const http = new RelayHttp({
+        baseUrl: relay.baseUrl,
+        origin: relay.origin,
+        fetch: overloaded(method),
+      });
+      http.cookie = alice.http.cookie;
+      await expect(
+        uploadAttachment(
+          { p, blobs: new BlobApi(http) },
+          sourceFromBytes(fileBytes(10_000)),
+          { contentType: 'text/plain', fileName: 'a.txt' },
+          { retryDelayMs: 1, attempts: 2 },
+        ),
+      ).rejects.toMatchObject({ code: 'NETWORK' });
+    }
+  }, 30_000);
 });

@@ -16,7 +16,7 @@ import { downloadAttachment, type DownloadOptions } from './attachment-download'
 import { AttachmentError } from './attachment-error';
 import {
   AttachmentQueue,
-  DEFAULT_MAX_QUEUED_BYTES,
+  MAX_QUEUED_BYTES,
   type ConversationTarget,
   type QueuedAttachment,
 } from './attachment-queue';
@@ -45,8 +45,6 @@ export interface AttachmentsDeps {
   readonly groups: () => GroupMessenger;
   /** Where opened attachments are kept (as ciphertext) for offline use; none: always download. */
   readonly cache?: AttachmentCache;
-  /** Bytes that may wait to send, all queued files together (DEFAULT_MAX_QUEUED_BYTES). */
-  readonly maxQueuedBytes?: number;
   readonly onEvent?: (event: MessengerEvent) => void;
   readonly now?: () => number;
 }
@@ -65,7 +63,7 @@ export class Attachments {
       p: deps.p,
       db: deps.db,
       vault: deps.vault,
-      maxBytes: deps.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+      maxBytes: MAX_QUEUED_BYTES,
       now: deps.now ?? Date.now,
     });
   }
@@ -87,7 +85,7 @@ export class Attachments {
 
   /**
    * Like `send`, but when the relay cannot be reached (offline, or the upload failed for want of a
-   * network) the file is stored as waiting to send instead of failing; STORAGE_FULL if it cannot be.
+   * network, or the relay stayed overloaded through the retries) the file is stored as waiting to send instead of failing; STORAGE_FULL if it cannot be.
    */
   async sendOrQueue(
     to: ConversationTarget,

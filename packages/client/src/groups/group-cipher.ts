@@ -128,18 +128,29 @@ export class GroupCipher {
   }
 
   /**
-   * Every chain this device holds for the group — its own and those it received — as distributions
-   * from where each stands now: what a new device of our account needs to read the group from here
-   * on (a history transfer or backup file). Nothing already read can be decrypted with them.
+   * Every chain this device holds for the group that can still carry a message — its own and those
+   * it received, from current members at the current key epoch — as distributions from where each
+   * stands now: what a new device of our account needs to read the group from here on (a history
+   * transfer or backup file). Nothing already read can be decrypted with them.
    */
   async chainDistributions(groupId: Uint8Array): Promise<Uint8Array[]> {
+    const group = await this.getState(groupId);
+    if (group === undefined) return [];
+    // Sender-key rows outlive their chains (nothing deletes them when a member leaves or a removal
+    // starts a new epoch); the new device would refuse a departed member's chain, and one from an
+    // older epoch could open nothing that decrypt() still accepts.
+    const members = new Set(group.members.map((m) => m.accountId));
     const distributions: Uint8Array[] = [];
     // Rows are keyed by blinded ids, so the group's are found by opening each (a few per group).
     for (const row of await this.db.senderKeys.toArray()) {
       const state = decodeSenderKeyState(
         this.vault.codec.open('senderKeys', row.id, row.body) as Uint8Array,
       );
-      if (equalBytes(state.groupId, groupId))
+      if (
+        equalBytes(state.groupId, groupId) &&
+        members.has(state.sender.accountId) &&
+        state.epoch >= group.keyEpoch
+      )
         distributions.push(encodeSenderKeyDistribution(state));
     }
     return distributions;

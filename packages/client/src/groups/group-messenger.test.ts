@@ -1,9 +1,12 @@
 // Groups end to end against a real relay on 127.0.0.1: a group is created, grown, renamed and
 // shrunk by signed operations every member applies; a removed member cannot read what follows; an
 // operation from a non-admin or forged under an admin's name changes nothing; a replayed group
-// message is refused; and a member's second device receives (and sends) group messages too.
+// message is refused; a member's second device receives (and sends) group messages too; and a
+// device added later gets, with the group, only the sender-key chains that can still be used.
 import {
+  acceptSenderKeyDistribution,
   createAccountIdentity,
+  decodeContent,
   fromBase64Url,
   loadPrimitives,
   openFromMany,
@@ -256,4 +259,70 @@ describe('group messenger', () => {
     );
     expect(mine?.value.direction).toBe('out');
   });
+
+  it('exports only current chains, and imports each chain on its own', async () => {
+    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const groupId = await alice!.groups.create('Handover', ['bob', 'carol']);
+    for (const d of [bob!, carol!]) {
+      await until(async () => (await members(d, groupId))?.length === 3, 'member joined');
+    }
+    // Alice holds a chain of Carol's and Bob's first one; the removal makes Bob start another.
+    await carol!.groups.sendText(groupId, 'From Carol');
+    await bob!.groups.sendText(groupId, 'Before');
+    await has(alice!, groupId, 'carol:From Carol');
+    await has(alice!, groupId, 'bob:Before');
+    await alice!.groups.remove(groupId, 'carol');
+    await until(async () => (await members(bob!, groupId))?.length === 2, 'bob saw it');
+    await bob!.groups.sendText(groupId, 'After');
+    await has(alice!, groupId, 'bob:After');
+
+    const bundle = await alice!.groups.exportGroup(groupId);
+    const state = (await alice!.groups.state(groupId))!;
+    const chains = bundle.chains.map((c) => acceptSenderKeyDistribution(c));
+    expect(chains.map((c) => c.sender.accountId).sort()).toEqual(['alice', 'bob']);
+    expect(chains.every((c) => c.epoch >= state.keyEpoch)).toBe(true);
+
+    // A bundle made before this fix still carries a departed member's chain: put it first, where
+    // it used to make the import skip every chain after it.
+    const carolIdentity = await carol!.keys.identity();
+    const carolChain = await new GroupCipher(p, carol!.db, carol!.vault, {
+      account: carolIdentity.account,
+      deviceId: carolIdentity.device.deviceId,
+    }).distributionFor(fromBase64Url(groupId));
+    const second = await addTestDevice(p, relay, 'alice');
+    await second.groups.importGroup({ ...bundle, chains: [carolChain, ...bundle.chains] });
+    expect(second.events.flatMap((e) => (e.type === 'rejected' ? [e.reason] : []))).toEqual([
+      'NOT_AUTHORIZED',
+    ]);
+    expect(await members(second, groupId)).toEqual(['alice', 'bob']);
+
+    // What Bob sends next opens with the chain the new device was handed (it has no socket yet:
+    // Alice's copy is opened with her key record, then decrypted with the new device's cipher).
+    const aliceFrames = sockets.get(alice!)!.frames.length;
+    await bob!.groups.sendText(groupId, 'Later');
+    await has(alice!, groupId, 'bob:Later');
+    const aliceIdentity = (await alice!.keys.identity()).device.identity;
+    const secondIdentity = await second.keys.identity();
+    const secondCipher = new GroupCipher(p, second.db, second.vault, {
+      account: secondIdentity.account,
+      deviceId: secondIdentity.device.deviceId,
+    });
+    const opened: string[] = [];
+    for (const frame of sockets.get(alice!)!.frames.slice(aliceFrames)) {
+      if (frame.keyRecord === undefined) continue;
+      const { body } = openFromMany(p, {
+        identity: aliceIdentity,
+        body: fromBase64Url(frame.body),
+        keyRecord: fromBase64Url(frame.keyRecord),
+      });
+      const content = decodeContent((await secondCipher.decrypt(body)).plaintext);
+      if (content.type === 'text') opened.push(content.text);
+    }
+    expect(opened).toEqual(['Later']);
+
+    // And the sender key the new device made once the log was replayed reaches Bob.
+    sockets.set(second, second.connect());
+    await second.groups.sendText(groupId, 'From the new device');
+    await has(bob!, groupId, 'alice:From the new device');
+  }, 30_000);
 });

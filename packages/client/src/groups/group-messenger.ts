@@ -185,7 +185,8 @@ export class GroupMessenger implements GroupHooks {
   /** Every group this device knows (including ones we left: their history stays readable). */
   async list(): Promise<GroupSummary[]> {
     const rows = await this.deps.db.groups.toArray();
-    // Group ids are base64url; the log and invite rows beside them have a `prefix:` id.
+    // Group ids are base64url; the log, invite and mute rows beside them have a `prefix:` id.
+    const byId = new Map(rows.map((r) => [r.id, r]));
     const ids = rows.map((r) => r.id).filter((id) => !id.includes(':'));
     const summaries: GroupSummary[] = [];
     for (const groupId of ids) {
@@ -194,7 +195,8 @@ export class GroupMessenger implements GroupHooks {
       const conversationId = this.conversationId(groupId);
       const last = (await this.deps.history.last(conversationId))?.value;
       const unread = (await this.deps.conversations.get(conversationId))?.unread ?? 0;
-      const mutedUntil = await this.mutes.mutedUntil(groupId, this.now());
+      const muteRow = byId.get(GroupMutes.rowId(groupId));
+      const mutedUntil = this.mutes.fromRow(muteRow, this.now());
       summaries.push({
         groupId,
         state,
@@ -234,8 +236,13 @@ export class GroupMessenger implements GroupHooks {
         .catch(() => undefined);
     }
     // privacy: with read receipts off, marked seen here and nothing sent (as in 1:1 chats).
-    if (!(await sharesReadReceipts(this.deps.privacy?.settings))) return;
-    for (const [author, targets] of read) await this.sendReceipt(groupId, author, 'read', targets);
+    if (read.size === 0 || !(await sharesReadReceipts(this.deps.privacy?.settings))) return;
+    const state = await this.state(groupId);
+    for (const [author, targets] of read) {
+      const member = state?.members.find((m) => m.accountId === author);
+      if (member === undefined) continue; // they left: nobody to tell
+      await this.pairwise(member, { type: 'receipt', kind: 'read', targets });
+    }
   }
 
   /**
@@ -255,20 +262,46 @@ export class GroupMessenger implements GroupHooks {
   /**
    * A group another device of ours is in (a history transfer or backup file): its operations
    * applied as if that device had relayed them — each link checked, one already applied skipped —
-   * then the chains it forwarded. Becoming a member here makes and distributes our own sender key
-   * (afterChange), so the others can read what this device sends. Refused parts are reported.
+   * then the chains it forwarded. Becoming a member here makes and distributes our own sender key,
+   * once, after the whole log (a key handed out per replayed operation would only be superseded by
+   * the next), so the others can read what this device sends. Refused parts are reported.
    */
   async importGroup(bundle: GroupBundle): Promise<void> {
     const identity = await this.deps.keys.identity();
     const from = { accountId: identity.account.accountId, deviceId: identity.device.deviceId };
+    const cipher = await this.cipher();
+    let applied = false;
     try {
-      for (const operation of bundle.operations) await this.applyOperation(from, operation);
-      const cipher = await this.cipher();
-      for (const chain of bundle.chains) await cipher.acceptForwarded(chain);
+      for (const operation of bundle.operations) {
+        if (await this.applyOperation(from, operation, { replay: true })) applied = true;
+      }
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.emit({ type: 'rejected', reason: error.code });
+      // Every later link hangs on the refused one: the rest of the log cannot apply either.
+      this.report(error);
     }
+    const groupId = fromBase64Url(bundle.groupId);
+    if ((await cipher.getState(groupId)) === undefined) return; // its create was refused (reported)
+    // Each chain on its own: one the log here refuses (its sender since removed) must not cost the
+    // chains after it.
+    for (const chain of bundle.chains) {
+      try {
+        await cipher.acceptForwarded(chain);
+      } catch (error) {
+        this.report(error);
+      }
+    }
+    if (!applied) return;
+    await this.inOrder(bundle.groupId, async () => {
+      const state = await cipher.getState(groupId);
+      if (state === undefined || !state.members.some((m) => m.accountId === from.accountId)) return;
+      await this.distribute(state, await cipher.rotateKey(state.groupId), null);
+    });
+  }
+
+  /** A ProtocolError is reported to the UI and swallowed; anything else is a bug and rethrown. */
+  private report(error: unknown): void {
+    if (!(error instanceof ProtocolError)) throw error;
+    this.emit({ type: 'rejected', reason: error.code });
   }
 
   /**
@@ -308,17 +341,6 @@ export class GroupMessenger implements GroupHooks {
     if (state === undefined) return undefined;
     const self = await this.self();
     return state.members.map((m) => m.accountId).filter((id) => id !== self);
-  }
-
-  private async sendReceipt(
-    groupId: string,
-    author: string,
-    kind: 'delivered' | 'read',
-    targets: Uint8Array[],
-  ): Promise<void> {
-    const member = (await this.state(groupId))?.members.find((m) => m.accountId === author);
-    if (member === undefined) return; // they left: nobody to tell
-    await this.pairwise(member, { type: 'receipt', kind, targets });
   }
 
   /** Removes one group message from this device's history ("delete for me"); others keep theirs. */
@@ -410,6 +432,8 @@ export class GroupMessenger implements GroupHooks {
     operation: Uint8Array;
     before: GroupState | null;
     from: DeviceAddress | null;
+    /** Replaying an imported log: importGroup distributes our sender key once, at the end. */
+    replay?: boolean;
   }): Promise<void> {
     const { change, operation, before, from } = options;
     const { state, effect } = change;
@@ -445,7 +469,7 @@ export class GroupMessenger implements GroupHooks {
       }
     }
 
-    if (!isMember) return;
+    if (!isMember || options.replay === true) return;
     const cipher = await this.cipher();
     let distribution = change.distribution;
     if (effect.type === 'add' && effect.target === self && from !== null) {
@@ -582,12 +606,18 @@ export class GroupMessenger implements GroupHooks {
     }
   }
 
-  private async applyOperation(sender: DeviceAddress, operation: Uint8Array): Promise<void> {
+  /** Applies one operation relayed by `sender`; false if it was applied already. */
+  private async applyOperation(
+    sender: DeviceAddress,
+    operation: Uint8Array,
+    options: { replay?: boolean } = {},
+  ): Promise<boolean> {
     const op = decodeGroupOperation(operation);
     const cipher = await this.cipher();
     const before = (await cipher.getState(op.groupId)) ?? null;
     const self = await this.self();
-    if (before !== null && op.epoch <= before.epoch) return; // already applied (sent to several devices)
+    // Already applied (an operation is sent to several devices of ours, and is in imported logs).
+    if (before !== null && op.epoch <= before.epoch) return false;
     let creator: AccountPublic | undefined;
     if (op.body.type === 'create') {
       // Normally the creator writes to us, under the key we pinned; a joiner replaying the log it
@@ -613,8 +643,9 @@ export class GroupMessenger implements GroupHooks {
     }
     await this.inOrder(toBase64Url(op.groupId), async () => {
       const change = await cipher.apply(operation, creator);
-      await this.afterChange({ change, operation, before, from: sender });
+      await this.afterChange({ change, operation, before, from: sender, ...options });
     });
+    return true;
   }
 
   // — group messages
@@ -885,7 +916,12 @@ export class GroupMessenger implements GroupHooks {
     const outcome = await this.actions.storeReceived(message, scope);
     if (outcome === 'stored' && !fromUs) {
       await this.deps.conversations.addUnread(this.conversationId(groupId), 1);
-      await this.sendReceipt(groupId, certificate.accountId, 'delivered', [content.messageId]);
+      // `member` is the sender as the group records them (checked above): no second state read.
+      await this.pairwise(member, {
+        type: 'receipt',
+        kind: 'delivered',
+        targets: [content.messageId],
+      });
     }
     if (outcome !== 'held') await this.trackExpiry(message);
   }

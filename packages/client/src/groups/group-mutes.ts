@@ -3,7 +3,7 @@
 // stop drawing attention: they leave the unread total (title, app badge) and show no typing. One
 // vault-sealed row per muted group in the `groups` table, under a `mute:` id (no schema change), so
 // a locked profile does not say which groups are muted — only how many rows there are.
-import type { VeilDatabase } from '../store/veil-database';
+import type { EncryptedRow, VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
 
 /** "Until I unmute it": the largest time a u64 in the sync record and a JS number both hold. */
@@ -27,12 +27,20 @@ export class GroupMutes {
     private readonly vault: VaultLock,
   ) {}
 
+  /** The id of a group's mute row in the `groups` table. */
+  static rowId(groupId: string): string {
+    return `mute:${groupId}`;
+  }
+
   /** Until when the group is muted (ms), or 0: never muted, unmuted, or the time has passed. */
   async mutedUntil(groupId: string, now: number): Promise<number> {
-    const id = `mute:${groupId}`;
-    const row = await this.db.groups.get(id);
+    return this.fromRow(await this.db.groups.get(GroupMutes.rowId(groupId)), now);
+  }
+
+  /** mutedUntil, from the group's mute row already read (GroupMessenger.list reads them all). */
+  fromRow(row: EncryptedRow | undefined, now: number): number {
     if (row === undefined) return 0;
-    const until = this.vault.codec.open('groups', id, row.body) as number;
+    const until = this.vault.codec.open('groups', row.id, row.body) as number;
     return isMuted(until, now) ? until : 0;
   }
 
@@ -41,7 +49,7 @@ export class GroupMutes {
     if (!Number.isSafeInteger(mutedUntil) || mutedUntil < 0) {
       throw new RangeError('GroupMutes.set: mutedUntil must be a time in ms, or 0');
     }
-    const id = `mute:${groupId}`;
+    const id = GroupMutes.rowId(groupId);
     if (mutedUntil === 0) await this.db.groups.delete(id);
     else await this.db.groups.put({ id, body: this.vault.codec.seal('groups', id, mutedUntil) });
   }

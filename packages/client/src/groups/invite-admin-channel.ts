@@ -26,8 +26,28 @@ export interface InviteAdminChannelDeps {
   readonly now: () => number;
 }
 
+/** Whether `secret` is the one behind the invite key the group records now (none when revoked). */
+function isCurrentSecret(p: Primitives, state: GroupState, secret: Uint8Array): boolean {
+  return (
+    state.inviteKey !== null && equalBytes(inviteKeyPair(p, secret).publicKey, state.inviteKey)
+  );
+}
+
 export class InviteAdminChannel {
   constructor(private readonly deps: InviteAdminChannelDeps) {}
+
+  /**
+   * The group's state and the secret kept here, if that secret is the current link's; undefined
+   * when there is no link, it was revoked or reset elsewhere, or its secret has not reached us.
+   */
+  async currentSecret(
+    groupId: string,
+  ): Promise<{ state: GroupState; secret: Uint8Array } | undefined> {
+    const state = await this.deps.groups.state(groupId);
+    const secret = await this.deps.store.secret(groupId);
+    if (state === undefined || secret === undefined) return undefined;
+    return isCurrentSecret(this.deps.p, state, secret) ? { state, secret } : undefined;
+  }
 
   /**
    * Hands the current link's secret to the group's other admins (every device) and to our own other
@@ -35,10 +55,9 @@ export class InviteAdminChannel {
    * over the same sessions, so it arrives after it.
    */
   async shareSecret(groupId: string, only: string | null): Promise<void> {
-    const state = await this.deps.groups.state(groupId);
-    const secret = await this.deps.store.secret(groupId);
-    if (state?.inviteKey == null || secret === undefined) return;
-    if (!equalBytes(inviteKeyPair(this.deps.p, secret).publicKey, state.inviteKey)) return;
+    const current = await this.currentSecret(groupId);
+    if (current === undefined) return;
+    const { state, secret } = current;
     const self = await this.self();
     const admins = state.admins.filter((a) => a !== self && (only === null || a === only));
     await this.tell(only === null ? [...admins, self] : admins, {
@@ -96,8 +115,7 @@ export class InviteAdminChannel {
     const groupId = toBase64Url(content.groupId);
     const state = await this.fellowAdmin(sender, groupId);
     // Sessions from different admins are not ordered: a secret from before a reset is just stale.
-    const key = inviteKeyPair(this.deps.p, content.secret).publicKey;
-    if (state.inviteKey === null || !equalBytes(key, state.inviteKey)) return;
+    if (!isCurrentSecret(this.deps.p, state, content.secret)) return;
     await this.deps.store.setSecret(groupId, content.secret);
     this.deps.onEvent?.({ type: 'group', groupId });
   }

@@ -10,7 +10,6 @@
 import {
   decodeInviteLink,
   encodeInviteLink,
-  equalBytes,
   fromBase64Url,
   inviteKeyPair,
   joinRequestProof,
@@ -88,11 +87,8 @@ export class GroupInvites {
    * admins only, from the admin who made it (the group at large records its public key alone).
    */
   async link(groupId: string, origin: string): Promise<string | null> {
-    const state = await this.deps.groups.state(groupId);
-    const secret = await this.store.secret(groupId);
-    if (state?.inviteKey == null || secret === undefined) return null;
-    if (!equalBytes(inviteKeyPair(this.deps.p, secret).publicKey, state.inviteKey)) return null;
-    return this.url(state, secret, origin);
+    const current = await this.admins.currentSecret(groupId);
+    return current === undefined ? null : this.url(current.state, current.secret, origin);
   }
 
   /** The URL for `secret`, naming the group's current name and admins (this device's first). */

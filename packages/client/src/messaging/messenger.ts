@@ -523,7 +523,9 @@ export class Messenger {
   /** Applies the outbox's verdicts to the messages they carried. */
   async onOutboxEvent(event: OutboxEvent): Promise<void> {
     if (event.type === 'sent' && event.lists !== undefined) {
-      await this.followLists(event.entry, event.lists).catch(() => undefined);
+      // Not awaited: it may fetch a list from the directory, and the message is sent either way
+      // (what it queues for a newly listed device carries the same messageId and marks it again).
+      void this.followLists(event.entry, event.lists).catch(() => undefined);
     } else {
       this.fanOuts.delete(event.entry.clientId);
     }
