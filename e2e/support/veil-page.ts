@@ -73,6 +73,27 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send' }).click();
 }
 
+/**
+ * Alice signs up (the browser called her laptop) and so does Bob, who adds her and writes `text`;
+ * returns once her chat list shows it.
+ */
+export async function bobWritesToAlice(
+  browser: Browser,
+  text: string,
+): Promise<{ aliceName: string; bobName: string; laptop: Page; bob: Page }> {
+  const aliceName = uniqueName('alice');
+  const bobName = uniqueName('bob');
+  const laptop = await signUp(browser, aliceName);
+  const bob = await signUp(browser, bobName);
+  await addContact(bob, aliceName);
+  await openChat(bob, aliceName);
+  await send(bob, text);
+  await expect(laptop.getByRole('link', { name: new RegExp(bobName) })).toContainText(text, {
+    timeout: 15_000,
+  });
+  return { aliceName, bobName, laptop, bob };
+}
+
 export const messages = (page: Page) =>
   page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
 

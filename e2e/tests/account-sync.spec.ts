@@ -1,9 +1,10 @@
 // Everything follows the account, in real browsers: Bob writes to Alice's laptop; her phone, added
 // afterwards with her password, has no history until the laptop backs it up to a file (Account →
-// History file) and the phone restores it (a wrong passphrase refused first). Bob's message is then
-// unread on both, and reading it on the laptop clears the unread mark on the phone.
+// History file) and the phone restores it (a wrong passphrase refused first). A second backup under
+// a recovery code clears the code from the form once written. Bob's message is then unread on both,
+// and reading it on the laptop clears the unread mark on the phone.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { addContact, openChat, passwordOf, send, signUp, uniqueName } from '../support/veil-page';
+import { bobWritesToAlice, openChat, passwordOf } from '../support/veil-page';
 
 /** A fresh browser profile added to `username`'s account by password (no second factor set). */
 async function addDevice(browser: Browser, username: string): Promise<Page> {
@@ -23,13 +24,7 @@ test('a history file restores on a new device; reading on one device clears unre
   browser,
 }, testInfo) => {
   test.setTimeout(120_000);
-  const aliceName = uniqueName('alice');
-  const bobName = uniqueName('bob');
-  const laptop = await signUp(browser, aliceName);
-  const bob = await signUp(browser, bobName);
-  await addContact(bob, aliceName);
-  await openChat(bob, aliceName);
-  await send(bob, 'Read me on one device');
+  const { aliceName, bobName, laptop } = await bobWritesToAlice(browser, 'Read me on one device');
   await expect(row(laptop, bobName).getByLabel('1 unread')).toBeVisible({ timeout: 15_000 });
 
   await laptop.getByRole('link', { name: 'Account' }).click();
@@ -39,6 +34,17 @@ test('a history file restores on a new device; reading on one device clears unre
   await laptop.getByRole('button', { name: 'Back up history to a file' }).click();
   const file = testInfo.outputPath('history.veilhistory');
   await (await download).saveAs(file);
+  // A recovery code instead: it fills the (readonly) field once, and leaves with it when the file
+  // is written, so a second "Back up" cannot write a file under an empty passphrase.
+  const fileField = laptop.getByLabel('Passphrase for the file');
+  await laptop.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await expect(fileField).toHaveValue(/^([\w-]{4}-){6}[\w-]{4}$/);
+  const codeDownload = laptop.waitForEvent('download');
+  await laptop.getByRole('button', { name: 'Back up history to a file' }).click();
+  await codeDownload;
+  await expect(fileField).toHaveValue('');
+  await expect(fileField).toBeEditable();
+  await expect(laptop.getByLabel('Passphrase again', { exact: true })).toBeVisible();
   await laptop.getByRole('link', { name: 'Chats' }).click();
 
   const phone = await addDevice(browser, aliceName);

@@ -4,13 +4,9 @@
 // file name's bidi override is neutralised. Afterwards neither browser's IndexedDB holds any of the
 // plaintext.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { attachImage } from '../support/test-image';
 import { addContact, dumpIndexedDb, signUp, uniqueName as unique } from '../support/veil-page';
-
-const IMAGE = fileURLToPath(
-  new URL('../../web/static/icons/apple-touch-icon.png', import.meta.url),
-);
 
 async function downloadBytes(page: Page, button: ReturnType<Page['getByRole']>): Promise<Buffer> {
   const downloading = page.waitForEvent('download');
@@ -35,13 +31,8 @@ test('an image and a file reach the contact intact and are stored only encrypted
   await alice.getByRole('link', { name: new RegExp(bobName) }).click();
   await bob.getByRole('link', { name: new RegExp(aliceName) }).click();
 
-  const image = await readFile(IMAGE);
   await alice.getByRole('textbox', { name: 'Message' }).fill('Sunset caption <b>x</b>');
-  await alice.getByLabel('Attach an image or file').setInputFiles({
-    name: 'sunset.png',
-    mimeType: 'image/png',
-    buffer: image,
-  });
+  const image = await attachImage(alice, 'sunset.png');
   const bobHistory = bob.getByRole('list', { name: 'Messages' });
   const imageOpener = bobHistory.getByRole('button', { name: 'Open image sunset.png' });
   await expect(imageOpener).toBeVisible({ timeout: 20_000 });

@@ -5,23 +5,14 @@
 // adds Dave, who reads and writes from then on. The timeline shows every change. Bob mutes the
 // group: Dave's message is kept and counted in the group's row, tagged "Muted", but stays out of the
 // title's unread total.
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { attachImage } from '../support/test-image';
 import { addContact, signUp, uniqueName as unique } from '../support/veil-page';
 
 const history = (page: Page) => page.getByRole('list', { name: 'Messages' });
 
-const IMAGE = fileURLToPath(
-  new URL('../../web/static/icons/apple-touch-icon.png', import.meta.url),
-);
-
 async function sendImage(page: Page, name: string): Promise<void> {
-  await page.getByLabel('Attach an image or file').setInputFiles({
-    name,
-    mimeType: 'image/png',
-    buffer: await readFile(IMAGE),
-  });
+  await attachImage(page, name);
   await expect(history(page).getByRole('button', { name: `Open image ${name}` })).toBeVisible({
     timeout: 20_000,
   });

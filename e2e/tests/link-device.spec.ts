@@ -4,30 +4,15 @@
 // gets the old conversation when the laptop sends its history, receives Bob's next message, and a
 // mute there shows on the laptop.
 import { expect, test } from '@playwright/test';
-import {
-  addContact,
-  messages,
-  openChat,
-  passwordOf,
-  send,
-  signUp,
-  uniqueName,
-} from '../support/veil-page';
+import { bobWritesToAlice, messages, openChat, passwordOf, send } from '../support/veil-page';
 
 test('a new browser is linked by its paste code after both screens show the same code', async ({
   browser,
 }) => {
   test.setTimeout(120_000);
-  const aliceName = uniqueName('alice');
-  const bobName = uniqueName('bob');
-  const laptop = await signUp(browser, aliceName);
-  const bob = await signUp(browser, bobName);
-  await addContact(bob, aliceName);
-  await openChat(bob, aliceName);
-  await send(bob, 'Written before the link');
-  await expect(laptop.getByRole('link', { name: new RegExp(bobName) })).toContainText(
+  const { aliceName, bobName, laptop, bob } = await bobWritesToAlice(
+    browser,
     'Written before the link',
-    { timeout: 15_000 },
   );
 
   const tablet = await (await browser.newContext()).newPage();

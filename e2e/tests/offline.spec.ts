@@ -3,12 +3,12 @@
 // picture, which is kept (encrypted) as waiting to send and is still waiting after another reload.
 // The relay comes back on the same data directory; both messages and the picture reach Bob, each
 // exactly once.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { freePort, startRelayProcess, type RelayProcess } from '../relay-process';
+import { attachImage } from '../support/test-image';
 import {
   addContact,
   messages,
@@ -18,10 +18,6 @@ import {
   signUp,
   uniqueName,
 } from '../support/veil-page';
-
-const IMAGE = fileURLToPath(
-  new URL('../../web/static/icons/apple-touch-icon.png', import.meta.url),
-);
 
 let relay: RelayProcess | undefined;
 let dataDir: string | undefined;
@@ -70,11 +66,7 @@ test('messages and a picture chosen while the relay is down arrive once it is ba
   await expect(messages(alice).nth(2)).toContainText('Waiting to send');
 
   // A picture chosen now cannot be uploaded: it waits on this device, across a reload.
-  await alice.getByLabel('Attach an image or file').setInputFiles({
-    name: 'offline.png',
-    mimeType: 'image/png',
-    buffer: await readFile(IMAGE),
-  });
+  await attachImage(alice, 'offline.png');
   const waiting = alice.getByRole('list', { name: 'Waiting to send' });
   await expect(waiting).toContainText('offline.png', { timeout: 15_000 });
   await alice.reload();

@@ -240,7 +240,8 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
     name: 'Climbing',
     admins: [bob.pub],
   };
-  const joinGroup = { ...group.state, inviteKey: inviteKeyPair(p, inviteSecret).publicKey };
+  const inviteKey = inviteKeyPair(p, inviteSecret).publicKey;
+  const joinGroup = { ...group.state, inviteKey };
   const joinRequests = [
     encodeContent({
       type: 'joinRequest',
@@ -274,7 +275,7 @@ export function buildDecoderSeeds(p: Primitives): DecoderSeeds {
       proposeGroupOperation(p, {
         state: group.state,
         signer: alice.account,
-        body: { type: 'link', inviteKey: inviteKeyPair(p, new Uint8Array(32).fill(1)).publicKey },
+        body: { type: 'link', inviteKey },
       }),
     ],
     inviteLinks: [encodeInviteLink(inviteLink)],

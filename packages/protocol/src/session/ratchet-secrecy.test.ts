@@ -5,33 +5,14 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { utf8 } from '../encoding/bytes';
 import { loadPrimitives } from '../primitives/load';
 import type { Primitives } from '../primitives/primitives';
-import { makeParty } from '../test-support/parties';
+import { talkingSession } from '../test-support/parties';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet';
 import { decodeRatchetState, encodeRatchetState, type RatchetState } from './ratchet-state';
-import { acceptSession, initiateSession, sessionEncrypt } from './pqxdh';
 
 let p: Primitives;
 beforeAll(async () => {
   p = await loadPrimitives();
 });
-
-function pair(): { alice: RatchetState; bob: RatchetState } {
-  const a = makeParty(p, { accountId: 'alice' });
-  const b = makeParty(p, { accountId: 'bob' });
-  const start = sessionEncrypt(
-    p,
-    initiateSession(p, { account: a.pub, device: a.device, remote: b.pub, bundle: b.bundle() }),
-    utf8('0'),
-  );
-  const accepted = acceptSession(p, {
-    account: b.pub,
-    device: b.device,
-    prekeys: b.lookup,
-    start: start.message,
-  });
-  const reply = ratchetEncrypt(p, accepted.state, utf8('ack'));
-  return { alice: ratchetDecrypt(p, start.state, reply.message).state, bob: reply.state };
-}
 
 const steal = (state: RatchetState): RatchetState => decodeRatchetState(encodeRatchetState(state));
 const opens = (state: RatchetState, message: Uint8Array): boolean => {
@@ -45,7 +26,7 @@ const opens = (state: RatchetState, message: Uint8Array): boolean => {
 
 describe('forward secrecy', () => {
   test('state captured after message i opens none of the messages before it', () => {
-    let { alice, bob } = pair();
+    let { aliceState: alice, bobState: bob } = talkingSession(p, utf8('0'), utf8('ack'));
     const delivered: Uint8Array[] = [];
     for (let i = 0; i < 30; i++) {
       // Mix directions so that several DH ratchet steps happen.
@@ -66,7 +47,7 @@ describe('forward secrecy', () => {
 
 describe('post-compromise recovery', () => {
   test('after one DH round trip, the stolen state opens nothing new', () => {
-    let { alice, bob } = pair();
+    let { aliceState: alice, bobState: bob } = talkingSession(p, utf8('0'), utf8('ack'));
     let eve = steal(bob);
     // Alice keeps talking; Eve (with Bob's stolen state) reads what she can of the traffic.
     const a1 = ratchetEncrypt(p, alice, utf8('before healing'));

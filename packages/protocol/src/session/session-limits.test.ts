@@ -28,16 +28,13 @@ beforeAll(async () => {
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-/** Alice started, Bob accepted and answered, Alice read the answer: both have both chains. */
+/**
+ * Alice started, Bob accepted and answered, Alice read the answer: both have both chains.
+ * talkingSession under the short names the tests below destructure (`alice`, `bob` as states).
+ */
 function talking() {
-  const session = talkingSession(p, utf8('hello'), utf8('ack'));
-  const { alice, bob } = session;
-  return {
-    parties: { alice, bob },
-    start: session.start,
-    alice: session.aliceState,
-    bob: session.bobState,
-  };
+  const { alice, bob, start, aliceState, bobState } = talkingSession(p, utf8('hello'), utf8('ack'));
+  return { parties: { alice, bob }, start, alice: aliceState, bob: bobState };
 }
 
 function send(state: RatchetState, body: string) {

@@ -24,11 +24,9 @@ import {
   acceptSession,
   initiateSession,
   sessionEncrypt,
-  type AcceptedSession,
   type PrekeyLookup,
 } from '../session/pqxdh';
 import { ratchetDecrypt, ratchetEncrypt } from '../session/ratchet';
-import type { RatchetState } from '../session/ratchet-state';
 import type { MlKemKeyPair, X25519KeyPair } from '../types';
 
 export interface TestParty {
@@ -114,7 +112,7 @@ export function startedSession(p: Primitives, first: Uint8Array) {
     }),
     first,
   );
-  const accepted: AcceptedSession = acceptSession(p, {
+  const accepted = acceptSession(p, {
     account: bob.pub,
     device: bob.device,
     prekeys: bob.lookup,
@@ -127,6 +125,6 @@ export function startedSession(p: Primitives, first: Uint8Array) {
 export function talkingSession(p: Primitives, first: Uint8Array, reply: Uint8Array) {
   const { alice, bob, start, accepted } = startedSession(p, first);
   const answer = ratchetEncrypt(p, accepted.state, reply);
-  const aliceState: RatchetState = ratchetDecrypt(p, start.state, answer.message).state;
+  const aliceState = ratchetDecrypt(p, start.state, answer.message).state;
   return { alice, bob, start: start.message, aliceState, bobState: answer.state };
 }

@@ -353,16 +353,8 @@ class VeilApp {
   /** The whole vault as an encrypted backup file, with the name to save it under. */
   async exportBackup(passphrase: string): Promise<{ file: Blob; name: string }> {
     const username = await this.required().username();
-    const pieces: Uint8Array<ArrayBuffer>[] = [];
-    // A Blob of many parts: the browser may keep it on disk, so no one buffer holds the vault.
-    for await (const piece of exportVaultBackup({ p: await this.p(), db: this.db, passphrase })) {
-      pieces.push(new Uint8Array(piece));
-    }
-    const date = new Date().toISOString().slice(0, 10);
-    return {
-      file: new Blob(pieces, { type: 'application/octet-stream' }),
-      name: `veil-backup-${username}-${date}.veil`,
-    };
+    const pieces = exportVaultBackup({ p: await this.p(), db: this.db, passphrase });
+    return savedFile(pieces, `veil-backup-${username}`, 'veil');
   }
 
   /** Restores a backup file into this browser (which must hold no vault); unlock afterwards. */
@@ -374,15 +366,11 @@ class VeilApp {
   async exportHistoryFile(passphrase: string): Promise<{ file: Blob; name: string }> {
     const device = this.required();
     const username = await device.username();
-    const pieces: Uint8Array<ArrayBuffer>[] = [];
-    for await (const piece of device.exportHistoryBackup(passphrase)) {
-      pieces.push(new Uint8Array(piece));
-    }
-    const date = new Date().toISOString().slice(0, 10);
-    return {
-      file: new Blob(pieces, { type: 'application/octet-stream' }),
-      name: `veil-history-${username}-${date}.veilhistory`,
-    };
+    return savedFile(
+      device.exportHistoryBackup(passphrase),
+      `veil-history-${username}`,
+      'veilhistory',
+    );
   }
 
   /** A recovery code to lock a history file with instead of a typed passphrase (shown once). */
@@ -585,9 +573,7 @@ class VeilApp {
           frame.keyRecord === undefined ? undefined : fromBase64Url(frame.keyRecord),
         ),
       onReady: () => {
-        void device.outbox.flush({ force: true });
-        // Attachments chosen offline (kept across reloads) go now.
-        device.attachments.sendQueued().catch(() => undefined);
+        sendPending(device);
         void this.keepReachable(device);
       },
       onPrekeysLow: () => void this.keepReachable(device),
@@ -613,9 +599,18 @@ class VeilApp {
 
   /** The browser came back online: reconnect now instead of waiting out the backoff. */
   private readonly onOnline = (): void => {
+    const device = this.device;
+    if (device === null) return;
+    // A socket that outlived the outage gets no new `ready`, so what waits goes from here.
+    if (this.socket?.state === 'open') {
+      sendPending(device);
+      return;
+    }
+    // A dropped socket reopens now, and its onReady sends the queued attachments. Not from here:
+    // every tab hears `online`, and a tab whose socket another tab replaced (it never reconnects)
+    // would upload and send the same queued file as the tab holding the mailbox.
     this.socket?.reconnectNow();
-    void this.device?.outbox.flush({ force: true });
-    this.device?.attachments.sendQueued().catch(() => undefined);
+    void device.outbox.flush({ force: true });
   };
 
   /** Follows the browser's `online` event; returns the function that stops following. */
@@ -668,6 +663,29 @@ async function* chunks(file: File): AsyncGenerator<Uint8Array> {
   } finally {
     reader.releaseLock();
   }
+}
+
+/** An encrypted export as a file to save: `<stem>-<date>.<extension>`. */
+async function savedFile(
+  pieces: AsyncIterable<Uint8Array>,
+  stem: string,
+  extension: string,
+): Promise<{ file: Blob; name: string }> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  // A Blob of many parts: the browser may keep it on disk, so no one buffer holds the export.
+  for await (const piece of pieces) parts.push(new Uint8Array(piece));
+  const date = new Date().toISOString().slice(0, 10);
+  return {
+    file: new Blob(parts, { type: 'application/octet-stream' }),
+    name: `${stem}-${date}.${extension}`,
+  };
+}
+
+/** Sends what waited for the relay: queued messages, then attachments chosen offline. */
+function sendPending(device: VeilDevice): void {
+  void device.outbox.flush({ force: true });
+  // Kept across reloads; a failure leaves them queued for the next socket start or `online`.
+  device.attachments.sendQueued().catch(() => undefined);
 }
 
 /** "Chrome on Linux"-style, for the device list; no fingerprinting detail. */
