@@ -26,13 +26,21 @@ export interface ItemWriter<T, P, R> {
   end?(): void;
 }
 
+/** Which item's write threw: only that item is refused. */
+class ItemWriteFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('a batch item failed to write', { cause });
+  }
+}
+
 export function batchTransaction<T, P, R>(
   db: Kysely<Database>,
   sqlite: SQLite.Database,
   writer: ItemWriter<T, P, R>,
 ): (items: readonly T[]) => Promise<Settled<R>[]> {
-  // Which item's write threw, if one did: only that item is refused.
-  let failedAt: number | undefined;
   const all = sqlite.transaction((items: readonly T[]): Settled<R>[] => {
     writer.begin?.();
     const settled = items.map((item, index): Settled<R> => {
@@ -42,26 +50,31 @@ export function batchTransaction<T, P, R>(
       } catch (error) {
         return { ok: false, error };
       }
-      failedAt = index;
-      const value = writer.write(plan);
-      failedAt = undefined;
-      return { ok: true, value };
+      try {
+        return { ok: true, value: writer.write(plan) };
+      } catch (error) {
+        // Rolls the whole batch back; `run` refuses this item alone and writes the others again.
+        throw new ItemWriteFailed(index, error);
+      }
     });
     writer.end?.();
     return settled;
   });
   const run = (items: readonly T[]): Settled<R>[] => {
-    failedAt = undefined;
     try {
       // IMMEDIATE takes the write lock at BEGIN, so another process on the file (a backup, the
       // CLI) makes the batch wait (busy_timeout) rather than fail halfway. With synchronous=FULL,
       // COMMIT has reached the disk when this returns, before anyone hears of the result.
       return all.immediate(items);
     } catch (error) {
-      const failed = failedAt;
-      if (failed === undefined) return items.map(() => ({ ok: false, error }));
+      if (!(error instanceof ItemWriteFailed)) return items.map(() => ({ ok: false, error }));
+      const failed = error.index;
       const others = run([...items.slice(0, failed), ...items.slice(failed + 1)]);
-      return [...others.slice(0, failed), { ok: false, error }, ...others.slice(failed)];
+      return [
+        ...others.slice(0, failed),
+        { ok: false, error: error.cause },
+        ...others.slice(failed),
+      ];
     }
   };
   return (items) => db.connection().execute(() => Promise.resolve(run(items)));
