@@ -8,6 +8,7 @@ import {
   decodeDeviceLinkOffer,
   fromBase64Url,
   loadPrimitives,
+  toBase64Url,
   type Primitives,
 } from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
@@ -83,14 +84,20 @@ describe('linking a device from a signed-in one', () => {
   it('refuses a swapped key: the codes differ and nothing is sent', async () => {
     const first = await newTestDevice(p, relay, 'alice');
     const fresh = freshBrowser();
-    // What a hostile relay would do: answer the new browser with its own key before the real one
-    // (here through another account's device, since only a signed-in device opens a channel).
+    // What a hostile relay would do: answer the new browser with its own key before the real one,
+    // in the name of Alice's account (done here inside the test relay: another account's device
+    // may not post to a channel it did not open).
     const offer = decodeDeviceLinkOffer(fromBase64Url(fresh.link.text));
-    const mallory = await newTestDevice(p, relay, 'mallory');
-    await new LinkApi(mallory.http).post(
-      offer.channelId,
+    const aliceRow = await relay.app.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('username', '=', 'alice')
+      .executeTakeFirstOrThrow();
+    relay.app.linkRendezvous.post(
+      toBase64Url(offer.channelId),
       'existing',
-      encodeDeviceLinkHello(p.x25519KeyPair().publicKey),
+      toBase64Url(encodeDeviceLinkHello(p.x25519KeyPair().publicKey)),
+      aliceRow.id,
     );
 
     const newCode = await fresh.link.verificationCode();
