@@ -152,6 +152,7 @@ export class VeilDevice {
     });
     this.outbox = new Outbox(p, db, this.vault, relayOutboxTransport(this.api), (event) => {
       void this.messengerValue?.onOutboxEvent(event);
+      void this.groupsValue?.onOutboxEvent(event).catch(() => undefined);
     });
     // Opened attachments stay (as ciphertext) for offline use: Cache Storage in a browser.
     const attachmentCache =

@@ -18,8 +18,18 @@ export const MAILBOX_LIMITS = {
   recipientsPerEnvelope: 1000,
   /** Envelopes a mailbox read returns at most. */
   pageSize: 100,
-  /** Accounts a submission may name and still get their device-list counters back (1:1 sends). */
+  /**
+   * Device-list counters a reply carries at most: every named account's when a submission names
+   * this few (a 1:1 send, a small group), else those whose list changed in the last
+   * `listRecentMs`, newest first (a large group).
+   */
   listsPerReply: 16,
+  /**
+   * How recent a list change a large fan-out's reply still names. Clients fetch a list older than a
+   * minute before sending (DEVICE_LIST_MAX_AGE_MS), so only a change younger than that can be missing
+   * from what a sender holds; ten minutes also covers a send that sat in an offline outbox a while.
+   */
+  listRecentMs: 10 * 60_000,
 } as const;
 
 /** 128 random bits chosen by the sender per logical message; a retry reuses it. */
@@ -78,8 +88,9 @@ export const SubmitReplySchema = Type.Object(
     duplicate: Type.Boolean(),
     deliveries: Type.Integer({ minimum: 0 }),
     /**
-     * For a fresh submission naming at most `listsPerReply` accounts: each one's device-list
-     * counter, so a sender holding an older list learns at once that a device was added.
+     * For a fresh submission: the device-list counters of the accounts it names (all of them when
+     * at most `listsPerReply`, else those changed in the last `listRecentMs`), so a sender holding
+     * an older list learns at once that a device was added.
      */
     lists: Type.Optional(
       Type.Array(DeviceListCounterSchema, { maxItems: MAILBOX_LIMITS.listsPerReply }),

@@ -27,7 +27,8 @@ export class RelayUnknownDevicesError extends Error {
   }
 }
 
-const DEVICES_OF = `SELECT accounts.id, devices.device_id, device_lists.counter FROM accounts
+const DEVICES_OF = `SELECT accounts.id, devices.device_id, device_lists.counter,
+  device_lists.updated_at FROM accounts
   JOIN devices ON devices.account_id = accounts.id
   LEFT JOIN device_lists ON device_lists.account_id = accounts.id
   WHERE accounts.username = ? AND accounts.status = 'active'`;
@@ -37,7 +38,7 @@ type Envelopes = readonly { readonly to: readonly { username: string; deviceId: 
 /** One account as a batch looked it up: device id -> account id, and its list's counter. */
 interface KnownAccount {
   readonly devices: Map<number, number>;
-  readonly listCounter: number | undefined;
+  readonly list: { readonly counter: number; readonly updatedAt: number } | undefined;
 }
 
 /**
@@ -48,25 +49,31 @@ interface KnownAccount {
 export function recipientResolver(sqlite: SQLite.Database): {
   readonly resolve: (envelopes: Envelopes) => DeviceAddress[][];
   /**
-   * The device-list counters of the accounts a submission names, when it names few enough (a 1:1
-   * send and its transcript); none for a large group fan-out, whose reply stays small, nor when
-   * no named account has a list yet (the reply then leaves `lists` out rather than send `[]`).
+   * The device-list counters of the accounts a submission names: all of them when it names few
+   * enough (a 1:1 send and its transcript, a small group); for a large group fan-out only the
+   * lists changed in the last `listRecentMs` (at most `listsPerReply`, newest first), so the reply
+   * stays small yet a member's just-added device is still heard of. Undefined when there is none
+   * (the reply then leaves `lists` out rather than send `[]`).
    */
-  readonly listCounters: (envelopes: Envelopes) => DeviceListCounter[] | undefined;
+  readonly listCounters: (envelopes: Envelopes, now: number) => DeviceListCounter[] | undefined;
   readonly begin: () => void;
 } {
   const devicesOf = sqlite.prepare<
     [string],
-    { id: number; device_id: number; counter: number | null }
+    { id: number; device_id: number; counter: number | null; updated_at: number | null }
   >(DEVICES_OF);
   const known = new Map<string, KnownAccount>();
   const lookup = (username: string): KnownAccount => {
     let account = known.get(username);
     if (account === undefined) {
       const rows = devicesOf.all(username);
+      const first = rows[0];
       account = {
         devices: new Map(rows.map((row) => [row.device_id, row.id])),
-        listCounter: rows[0]?.counter ?? undefined,
+        list:
+          first?.counter == null || first.updated_at === null
+            ? undefined
+            : { counter: first.counter, updatedAt: first.updated_at },
       };
       known.set(username, account);
     }
@@ -90,16 +97,24 @@ export function recipientResolver(sqlite: SQLite.Database): {
       if (unknown.length > 0) throw new RelayUnknownDevicesError(unknown);
       return resolved;
     },
-    listCounters: (envelopes) => {
+    listCounters: (envelopes, now) => {
       const names = new Set(
         envelopes.flatMap((envelope) => envelope.to.map((to) => to.username.toLowerCase())),
       );
-      if (names.size > MAILBOX_LIMITS.listsPerReply) return undefined;
-      const counters = [...names].flatMap((username) => {
-        const counter = lookup(username).listCounter;
-        return counter === undefined ? [] : [{ username, counter }];
+      let lists = [...names].flatMap((username) => {
+        const list = lookup(username).list;
+        return list === undefined ? [] : [{ username, ...list }];
       });
-      return counters.length === 0 ? undefined : counters;
+      if (names.size > MAILBOX_LIMITS.listsPerReply) {
+        const since = now - MAILBOX_LIMITS.listRecentMs;
+        lists = lists
+          .filter((list) => list.updatedAt >= since)
+          .sort((a, b) => b.updatedAt - a.updatedAt)
+          .slice(0, MAILBOX_LIMITS.listsPerReply);
+      }
+      return lists.length === 0
+        ? undefined
+        : lists.map(({ username, counter }) => ({ username, counter }));
     },
   };
 }

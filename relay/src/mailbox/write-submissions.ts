@@ -97,7 +97,7 @@ export function submissionWriter(
         kind: 'new',
         submission,
         recipients: recipients.resolve(submission.envelopes),
-        lists: recipients.listCounters(submission.envelopes),
+        lists: recipients.listCounters(submission.envelopes, Date.now()),
       };
     },
     write: (plan) => {

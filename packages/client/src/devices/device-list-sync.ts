@@ -7,7 +7,13 @@
 // relay added without the account's signature never receives anything. The relay also says when a
 // list moved on (`heard`: the counters in a submission's reply, our own socket's `device-list`
 // frame), so a device added a moment ago is fetched, verified and reached at once.
-import { decodeDeviceList, equalBytes, type DeviceList, type Primitives } from '@veil/protocol';
+import {
+  decodeDeviceList,
+  equalBytes,
+  type AccountIdentity,
+  type DeviceList,
+  type Primitives,
+} from '@veil/protocol';
 import type { ContactBook } from '../contacts/contact-book';
 import type { KeyStore } from '../keys/key-store';
 import type { SessionStore } from '../messaging/session-store';
@@ -33,6 +39,11 @@ export interface DeviceListSyncDeps {
 export class DeviceListSync {
   /** When each account's list was last fetched in this session (ms). */
   private readonly fetchedAt = new Map<string, number>();
+  /**
+   * A fetch under way, by account: a second caller joins it. A relay's reply reaches the 1:1 and
+   * the group layer at once, and two fetches racing would each note the same device change.
+   */
+  private readonly fetching = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: DeviceListSyncDeps) {}
 
@@ -127,7 +138,25 @@ export class DeviceListSync {
     await this.adoptContactList(peer, before.deviceList, encoded);
   }
 
-  private async refreshContact(peer: string): Promise<void> {
+  private refreshContact(peer: string): Promise<void> {
+    return this.once(peer, () => this.fetchContact(peer));
+  }
+
+  private async refreshOwn(): Promise<void> {
+    const { account } = await this.deps.keys.identity();
+    return this.once(account.accountId, () => this.fetchOwn(account));
+  }
+
+  private once(accountId: string, fetch: () => Promise<void>): Promise<void> {
+    let running = this.fetching.get(accountId);
+    if (running === undefined) {
+      running = fetch().finally(() => this.fetching.delete(accountId));
+      this.fetching.set(accountId, running);
+    }
+    return running;
+  }
+
+  private async fetchContact(peer: string): Promise<void> {
     const before = await this.deps.contacts.get(peer);
     if (before === undefined || before.pendingKeyChange !== null) return;
     try {
@@ -155,15 +184,15 @@ export class DeviceListSync {
     }
   }
 
-  private async refreshOwn(): Promise<void> {
-    const { account } = await this.deps.keys.identity();
+  private async fetchOwn(account: AccountIdentity): Promise<void> {
+    const { accountId } = account;
     try {
-      const entry = await this.deps.api.directory(account.accountId);
-      this.fetchedAt.set(account.accountId, this.now());
+      const entry = await this.deps.api.directory(accountId);
+      this.fetchedAt.set(accountId, this.now());
       const before = await this.deps.own.get();
       const list = decodeDeviceList(entry.deviceList);
       await this.deps.own.accept(account, list);
-      if (before !== undefined) await this.dropReplaced(account.accountId, before, list);
+      if (before !== undefined) await this.dropReplaced(accountId, before, list);
     } catch {
       // As for contacts: the held list stays in use.
     }

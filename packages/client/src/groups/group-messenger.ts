@@ -16,13 +16,13 @@ import {
   fromHex,
   openFromMany,
   ProtocolError,
-  sealForMany,
   toBase64Url,
   fromBase64Url,
   verifyDeviceCertificate,
   type Ed25519PublicKey,
   type AccountPublic,
   type AttachmentPointer,
+  type DeviceCertificate,
   type Content,
   type GroupState,
   type Primitives,
@@ -49,7 +49,7 @@ import type { GroupHooks, MessengerEvent, PrivacyDeps, ReadMark } from '../messa
 import { importMessages } from '../messaging/import-messages';
 import { markSeenThrough } from '../messaging/seen-through';
 import { groupConversation } from '../messaging/typing';
-import type { Outbox, OutboxRecipient } from '../messaging/outbox';
+import type { Outbox, OutboxEvent } from '../messaging/outbox';
 import type { DeviceAddress } from '../messaging/session-store';
 import type { RelayApi } from '../relay/relay-api';
 import type { ConversationStore } from '../store/conversation-store';
@@ -60,6 +60,7 @@ import { GroupCipher, type GroupChange } from './group-cipher';
 import { GroupLog } from './group-log';
 import { GroupInvites } from './invite-links';
 import { GroupMutes } from './group-mutes';
+import { GroupFanOuts, sealGroupMessage, type GroupTarget } from './group-fan-out';
 import { sharesReadReceipts } from '../settings/settings-store';
 
 export interface GroupMessengerDeps {
@@ -113,9 +114,6 @@ type PairwiseBody =
   | { type: 'senderKeyDistribution'; distribution: Uint8Array }
   | { type: 'receipt'; kind: 'delivered' | 'read'; targets: Uint8Array[] };
 
-/** The relay takes at most this many recipient devices per body; larger fan-outs are split. */
-const RECIPIENTS_PER_ENVELOPE = 1000;
-
 export class GroupMessenger implements GroupHooks {
   /** Sender keys that arrived before the operation making their sender a member (in memory). */
   private readonly earlyKeys: { sender: DeviceAddress; distribution: Uint8Array }[] = [];
@@ -129,6 +127,8 @@ export class GroupMessenger implements GroupHooks {
   readonly invites: GroupInvites;
   /** Which groups are muted here (group-mutes.ts); honoured in list(), typing and the unread total. */
   readonly mutes: GroupMutes;
+  /** Group sends the relay has not taken yet, followed to devices added meanwhile. */
+  private readonly fanOuts: GroupFanOuts;
 
   constructor(private readonly deps: GroupMessengerDeps) {
     this.log = new GroupLog(deps.db, deps.vault);
@@ -143,6 +143,17 @@ export class GroupMessenger implements GroupHooks {
       ...(deps.attachments === undefined ? {} : { attachments: deps.attachments }),
     });
     this.invites = new GroupInvites({ ...deps, groups: this, now: this.now });
+    this.fanOuts = new GroupFanOuts({
+      p: deps.p,
+      outbox: deps.outbox,
+      devices: deps.devices,
+      listed: (username) => this.listedDevices(username),
+    });
+  }
+
+  /** The outbox's verdict on an entry: a group send may have a device added meanwhile to reach. */
+  onOutboxEvent(event: OutboxEvent): Promise<void> {
+    return this.fanOuts.onOutboxEvent(event);
   }
 
   /** Made on first use: a new device has no keys yet when its messenger is made. */
@@ -769,50 +780,26 @@ export class GroupMessenger implements GroupHooks {
   }
 
   private async fanOut(state: GroupState, content: Content, messageId?: string): Promise<void> {
-    const envelopes = await this.seal(state, content);
-    if (envelopes.length === 0) return;
-    for (const envelope of envelopes) {
-      await this.deps.outbox.enqueue({
-        ...envelope,
-        ...(messageId === undefined ? {} : { messageId }),
-      });
-    }
-    this.deps.outbox.flush().catch(() => undefined);
+    const message = await this.encrypt(state, content);
+    await this.fanOuts.send({ ...message, ...(messageId === undefined ? {} : { messageId }) });
   }
 
-  /** `content` encrypted once under our sender key, sealed for every member device (≤ 1000 each). */
-  private async seal(
+  /** `content` encrypted once under our sender key, and the member devices it goes to. */
+  private async encrypt(
     state: GroupState,
     content: Content,
-  ): Promise<{ body: Uint8Array; recipients: OutboxRecipient[] }[]> {
+  ): Promise<{ certificate: DeviceCertificate; message: Uint8Array; targets: GroupTarget[] }> {
     const cipher = await this.cipher();
     const identity = await this.deps.keys.identity();
-    const body = await cipher.encrypt(state.groupId, encodeContent(content));
-    const targets = await this.memberDevices(state, identity.device.deviceId);
-    const envelopes: { body: Uint8Array; recipients: OutboxRecipient[] }[] = [];
-    for (let i = 0; i < targets.length; i += RECIPIENTS_PER_ENVELOPE) {
-      const chunk = targets.slice(i, i + RECIPIENTS_PER_ENVELOPE);
-      const sealed = sealForMany(this.deps.p, {
-        recipients: chunk.map((t) => t.identityKey),
-        payload: { kind: 'group', certificate: identity.certificate, body },
-      });
-      const recipients: OutboxRecipient[] = chunk.map((t, index) => ({
-        username: t.username,
-        deviceId: t.deviceId,
-        keyRecord: sealed.keyRecords[index]!,
-      }));
-      envelopes.push({ body: sealed.body, recipients });
-    }
-    return envelopes;
+    const message = await cipher.encrypt(state.groupId, encodeContent(content));
+    const targets = await this.memberDevices(state);
+    return { certificate: identity.certificate, message, targets };
   }
 
   /** Every device of every other member (their verified lists) and our own other devices. */
-  private async memberDevices(
-    state: GroupState,
-    ownDeviceId: number,
-  ): Promise<{ username: string; deviceId: number; identityKey: X25519PublicKey }[]> {
+  private async memberDevices(state: GroupState): Promise<GroupTarget[]> {
     const self = await this.self();
-    const targets: { username: string; deviceId: number; identityKey: X25519PublicKey }[] = [];
+    const targets: GroupTarget[] = [];
     for (const member of state.members) {
       if (member.accountId === self) continue;
       try {
@@ -821,22 +808,35 @@ export class GroupMessenger implements GroupHooks {
         continue; // not reachable now; they miss this message, as with a 1:1 key change
       }
       await this.deps.devices.contactDevices(member.accountId); // refreshes a stale list
-      const contact = await this.deps.contacts.get(member.accountId);
-      if (contact?.deviceList == null || !canSendTo(contact) || contact.blocked) continue;
-      for (const d of decodeDeviceList(contact.deviceList).devices) {
-        targets.push({
-          username: member.accountId,
-          deviceId: d.deviceId,
-          identityKey: d.identityKey,
-        });
-      }
+      targets.push(...(await this.listedDevices(member.accountId)));
     }
     await this.deps.devices.ownOtherDevices(); // refreshes our own list when stale
-    for (const d of (await this.deps.ownDevices.get())?.devices ?? []) {
-      if (d.deviceId === ownDeviceId) continue;
-      targets.push({ username: self, deviceId: d.deviceId, identityKey: d.identityKey });
-    }
+    targets.push(...(await this.listedDevices(self)));
     return targets;
+  }
+
+  /**
+   * The devices a group message to `accountId` goes to by the list held now: a contact we can
+   * write to (not blocked, no key change pending), or our own other devices.
+   */
+  private async listedDevices(accountId: string): Promise<GroupTarget[]> {
+    const identity = await this.deps.keys.identity();
+    const own = identity.account.accountId === accountId;
+    let devices: readonly { deviceId: number; identityKey: X25519PublicKey }[];
+    if (own) {
+      devices = ((await this.deps.ownDevices.get())?.devices ?? []).filter(
+        (d) => d.deviceId !== identity.device.deviceId,
+      );
+    } else {
+      const contact = await this.deps.contacts.get(accountId);
+      if (contact?.deviceList == null || !canSendTo(contact) || contact.blocked) return [];
+      devices = decodeDeviceList(contact.deviceList).devices;
+    }
+    return devices.map((d) => ({
+      username: accountId,
+      deviceId: d.deviceId,
+      identityKey: d.identityKey,
+    }));
   }
 
   /** A group message for this device. Never throws for bad input: reported and dropped. */
@@ -997,8 +997,9 @@ export class GroupMessenger implements GroupHooks {
         sentAt: this.now(),
         typing,
       };
-      const envelopes = await this.seal(state, content);
-      if (envelopes.length === 0) return;
+      const { certificate, message, targets } = await this.encrypt(state, content);
+      if (targets.length === 0) return;
+      const envelopes = sealGroupMessage(this.deps.p, certificate, message, targets);
       await this.deps.api.submit({ clientId: toBase64Url(this.deps.p.randomBytes(16)), envelopes });
     } catch {
       // Offline after all, or no longer a member: the indicator is simply not shown.

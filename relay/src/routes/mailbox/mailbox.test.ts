@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { DATABASE_FILE } from '../../db/open-database';
-import type { MailboxPage, SubmitReply } from '@veil/wire';
+import { MAILBOX_LIMITS, type MailboxPage, type SubmitReply } from '@veil/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registeredDevice, type TestDevice } from '../../keys/test-support/device-client';
 import {
@@ -36,6 +36,16 @@ function countRows(table: string): number {
   const db = new Sqlite(join(relay.dataDir, DATABASE_FILE), { readonly: true });
   try {
     return (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** A second, writing connection to the relay's database file (WAL: the relay's stays open). */
+function withDatabase(write: (db: Sqlite.Database) => void): void {
+  const db = new Sqlite(join(relay.dataDir, DATABASE_FILE));
+  try {
+    write(db);
   } finally {
     db.close();
   }
@@ -113,6 +123,48 @@ describe('submitting envelopes', () => {
     expect(countRows('envelopes')).toBe(2);
     await carol.client.call('POST', '/api/v1/mailbox/ack', { upTo: 2 });
     expect(countRows('envelopes')).toBe(0);
+  });
+
+  it('names only lists changed lately when a submission names many accounts', async () => {
+    // Fifteen more accounts with one device and a list each, written straight into the file (a
+    // second connection): sign-up's rate limit would take a minute per ten accounts.
+    const members = Array.from({ length: 15 }, (_, i) => `member${i}`);
+    const old = Date.now() - MAILBOX_LIMITS.listRecentMs - 1000;
+    withDatabase((db) => {
+      const account = db.prepare<[string, number], { id: number }>(
+        'INSERT INTO accounts (username, created_at) VALUES (?, ?) RETURNING id',
+      );
+      const device = db.prepare(
+        `INSERT INTO devices (account_id, device_id, identity_key, signing_key, certificate,
+           created_at) VALUES (?, 1, ?, ?, ?, ?)`,
+      );
+      const list = db.prepare(
+        'INSERT INTO device_lists (account_id, counter, list, updated_at) VALUES (?, 1, ?, ?)',
+      );
+      for (const username of members) {
+        const { id } = account.get(username, old)!;
+        device.run(id, Buffer.alloc(32, 1), Buffer.alloc(32, 2), Buffer.alloc(96, 3), old);
+        list.run(id, Buffer.alloc(64, 4), old);
+      }
+    });
+    const to = ['bob', 'carol', ...members].map((username) => ({ username, deviceId: 1 }));
+    // Seventeen accounts: only the lists changed in the last ten minutes (Bob's and Carol's,
+    // uploaded at sign-up), newest first.
+    const many = await submit(alice.client, submitBody(to));
+    expect(many.body.lists).toEqual([
+      { username: 'carol', counter: 1 },
+      { username: 'bob', counter: 1 },
+    ]);
+    // When more than sixteen changed lately, the sixteen newest.
+    withDatabase((db) => db.prepare('UPDATE device_lists SET updated_at = ?').run(Date.now()));
+    expect((await submit(alice.client, submitBody(to))).body.lists).toHaveLength(16);
+    // A small fan-out names every account, however old its list.
+    withDatabase((db) => db.prepare('UPDATE device_lists SET updated_at = ?').run(old));
+    const small = await submit(alice.client, submitBody(to.slice(1, 3)));
+    expect(small.body.lists).toEqual([
+      { username: 'carol', counter: 1 },
+      { username: 'member0', counter: 1 },
+    ]);
   });
 
   it('refuses the whole submission when a recipient device does not exist', async () => {
