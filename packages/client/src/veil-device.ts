@@ -266,6 +266,8 @@ export class VeilDevice {
     const sync = new OwnDeviceSync({
       groups: () => groups,
       settings: privacy.settings,
+      disappearing: () => privacy.disappearing,
+      ownProfile: this.ownProfile,
       p: this.options.p,
       api: this.api,
       blobs: this.attachments.blobs,
@@ -789,7 +791,8 @@ export class VeilDevice {
   }
 
   /**
-   * "Back up history to a file": 1:1 and group history, contacts, groups and settings, encrypted
+   * "Back up history to a file": 1:1 and group history, contacts, groups, settings and the account
+   * state (profile, mutes, timers, invite state: devices/account-state.ts), encrypted
    * under `passphrase` (devices/history-backup-export.ts), as pieces of the file.
    */
   exportHistoryBackup(passphrase: string, params?: Argon2idParams): AsyncGenerator<Uint8Array> {
@@ -806,6 +809,7 @@ export class VeilDevice {
         groups: this.groups,
         history: this.historyValue,
         settings: this.settings,
+        state: this.sync.stateDeps(),
       },
       { passphrase, ...(params === undefined ? {} : { params }) },
     );
@@ -828,6 +832,7 @@ export class VeilDevice {
         messenger: this.messenger,
         groups: this.groups,
         settings: this.settings,
+        state: sync.stateDeps(),
         applyContact: (record) => sync.applyContactState(record),
       },
       { passphrase, open },

@@ -3,16 +3,24 @@
 // history, and then reads and sends new group messages; through a backup file another new device
 // gets the same history, contacts, groups and settings byte for byte, once however often it is
 // restored. A wrong passphrase, another account's file and an altered file are refused, each with
-// its own error, and leave nothing behind.
+// its own error, and leave nothing behind. Both also carry the account state (account-state.ts):
+// our profile, a group's mute, the conversations' disappearing timers — a message sent from the new
+// device carries its timer and disappears on both sides — and, for an admin, the invite link and
+// the join requests waiting. A file of the format before that state still restores; an older
+// file never undoes a change made on the new device since.
 import {
   exportVaultStream,
   loadPrimitives,
+  signVaultRecords,
   VAULT_ARGON2ID_MIN,
+  vaultRecordsDigest,
+  type AccountIdentity,
   type Primitives,
   type VaultRecord,
 } from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MUTED_ALWAYS } from '../groups/group-mutes';
 import type { ChatMessage } from '../messaging/chat-message';
 import { addTestDevice, newTestDevice, until, type TestDevice } from '../test-support/test-device';
 import { generateBackupCode } from './history-backup-export';
@@ -25,11 +33,16 @@ import {
 
 let p: Primitives;
 let relay: TestRelay;
+/** Every device's clock: moved forward to see disappearing messages go. */
+let offset = 0;
+const clock = { now: () => Date.now() + offset };
+const ORIGIN = 'https://veil.test';
 beforeAll(async () => {
   p = await loadPrimitives();
 });
 beforeEach(async () => {
   relay = await startRelay();
+  offset = 0;
 });
 /** The test's sockets, stopped even when it fails (a relay does not stop under open sockets). */
 let live: { stop(): void }[] = [];
@@ -102,6 +115,52 @@ async function forged(
   return new Uint8Array(pieces.flatMap((piece) => [...piece]));
 }
 
+/** A file sealed by the account itself, holding `records` after a manifest of `version`. */
+async function sealedFile(
+  account: AccountIdentity,
+  passphrase: string,
+  version: number,
+  records: readonly VaultRecord[],
+): Promise<Uint8Array> {
+  const all: VaultRecord[] = [
+    {
+      table: BACKUP_TABLE.manifest,
+      id: 'account',
+      value: encodeBackupValue({
+        version,
+        accountId: account.accountId,
+        accountKey: account.accountKey,
+        createdAt: 1,
+      }),
+    },
+    ...records,
+  ];
+  const digest = vaultRecordsDigest(p);
+  for (const record of all) digest.add(record);
+  const seal = signVaultRecords(p, account, digest.digest());
+  const pieces: Uint8Array[] = [];
+  for await (const piece of exportVaultStream(p, {
+    password: passphrase,
+    params: VAULT_ARGON2ID_MIN,
+    records: [...all, { table: BACKUP_TABLE.seal, id: 'account', value: seal }],
+  })) {
+    pieces.push(piece);
+  }
+  return new Uint8Array(pieces.flatMap((piece) => [...piece]));
+}
+
+/** What a new device must show as the old one does: profile, mutes, timers, invite state. */
+async function accountState(device: TestDevice, groupId: string) {
+  return {
+    profile: await device.profile(),
+    groupMute: await device.groups.mutes.mutedUntil(groupId, clock.now()),
+    directTimer: await device.messenger.disappearingTimer('bob'),
+    groupTimer: await device.groups.disappearingTimer(groupId),
+    link: await device.groups.invites.link(groupId, ORIGIN),
+    pending: (await device.groups.invites.pending(groupId)).map((r) => r.accountId),
+  };
+}
+
 /** The file in pieces of 1000 bytes, as a browser's File stream hands it over. */
 const pieces = (file: Uint8Array) => () =>
   Array.from({ length: Math.ceil(file.length / 1000) }, (_, i) =>
@@ -119,13 +178,14 @@ async function refused(promise: Promise<unknown>): Promise<string> {
 
 describe('a new device gets the account history', () => {
   it('joins groups by transfer, and restores everything from a backup file', async () => {
-    const first = await newTestDevice(p, relay, 'alice');
-    const bob = await newTestDevice(p, relay, 'bob');
-    const carol = await newTestDevice(p, relay, 'carol');
+    const first = await newTestDevice(p, relay, 'alice', clock);
+    const bob = await newTestDevice(p, relay, 'bob', clock);
+    const carol = await newTestDevice(p, relay, 'carol', clock);
+    const dave = await newTestDevice(p, relay, 'dave', clock);
     await first.addContact('bob');
     await first.addContact('carol');
     await bob.addContact('alice');
-    const sockets = [first.connect(), bob.connect(), carol.connect()];
+    const sockets = [first.connect(), bob.connect(), carol.connect(), dave.connect()];
     live = sockets;
     await arrive(() => sockets.every((s) => s.state === 'open'), 'online');
 
@@ -139,14 +199,25 @@ describe('a new device gets the account history', () => {
     await arrive(async () => (await groupTexts(first, groupId)).length === 1, 'group text');
     await first.groups.sendText(groupId, 'Yes');
     await first.settings.update({ typingIndicators: true });
+    // The account state beyond messages: each timer change is a timeline row too (so 2 more).
+    await first.setProfile({ displayName: 'Alice', avatar: null });
+    await first.setGroupMuted(groupId, MUTED_ALWAYS);
+    await first.messenger.setDisappearingTimer('bob', 300);
+    await first.groups.setDisappearingTimer(groupId, 3600);
+    const link = await first.groups.invites.createLink(groupId, ORIGIN);
+    await dave.groups.invites.requestJoin(link);
+    await arrive(async () => (await first.groups.invites.pending(groupId)).length === 1, 'asked');
+    const state = await accountState(first, groupId);
+    expect(state).toMatchObject({ groupMute: MUTED_ALWAYS, directTimer: 300, groupTimer: 3600 });
+    expect(state.pending).toEqual(['dave']);
 
     // A device added now knows nothing of the group until the transfer.
-    const second = await addTestDevice(p, relay, 'alice');
+    const second = await addTestDevice(p, relay, 'alice', undefined, undefined, clock);
     sockets.push(second.connect());
-    await arrive(() => sockets[3]!.state === 'open', 'second online');
+    await arrive(() => sockets[4]!.state === 'open', 'second online');
     expect(await second.groups.state(groupId)).toBeUndefined();
-    expect(await first.sync.sendHistory({ range: 'all' })).toBe(4);
-    await arrive(async () => (await groupTexts(second, groupId)).length === 2, 'group history');
+    expect(await first.sync.sendHistory({ range: 'all' })).toBe(6);
+    await arrive(async () => (await groupTexts(second, groupId)).length === 3, 'group history');
     expect((await second.groups.state(groupId))?.members.map((m) => m.accountId).sort()).toEqual([
       'alice',
       'bob',
@@ -156,11 +227,16 @@ describe('a new device gets the account history', () => {
     expect(await direct(second, 'bob')).toEqual(await direct(first, 'bob'));
     // The settings follow the transfer, in a record of their own.
     await arrive(async () => (await second.settings.get()).typingIndicators, 'settings');
+    // The state came with it: the same profile, mute, timers, link and waiting request.
+    expect(await accountState(second, groupId)).toEqual(state);
     // It reads what follows (Bob's chain came along) and is read (its own chain went to members).
     await bob.groups.sendText(groupId, 'at ten');
-    await arrive(async () => (await groupTexts(second, groupId)).length === 3, 'new group text');
+    await arrive(async () => (await groupTexts(second, groupId)).length === 4, 'new group text');
     await second.groups.sendText(groupId, 'from the new device');
-    await arrive(async () => (await groupTexts(carol, groupId)).length === 4, 'carol reads it');
+    await arrive(async () => (await groupTexts(carol, groupId)).length === 5, 'carol reads it');
+    // Under the group's timer, which it sent with the message.
+    const fromSecond = (await groupTexts(carol, groupId)).at(-1)!;
+    expect(fromSecond.expiresAt! - fromSecond.sentAt).toBe(3_600_000);
 
     // A backup file, restored on a third device: the same history, contacts, group and settings.
     // Made once the receipts for that last message are in, so the history holds still meanwhile.
@@ -172,9 +248,9 @@ describe('a new device gets the account history', () => {
     const code = generateBackupCode(p);
     expect(code).toMatch(/^(?:[A-Za-z0-9_-]{4}-){6}[A-Za-z0-9_-]{4}$/);
     const file = await backup(first, code);
-    const third = await addTestDevice(p, relay, 'alice');
+    const third = await addTestDevice(p, relay, 'alice', undefined, undefined, clock);
     sockets.push(third.connect());
-    await arrive(() => sockets[4]!.state === 'open', 'third online');
+    await arrive(() => sockets[5]!.state === 'open', 'third online');
     expect(await refused(third.restoreHistoryBackup('wrong passphrase', pieces(file)))).toBe(
       'WRONG_PASSPHRASE',
     );
@@ -194,13 +270,77 @@ describe('a new device gets the account history', () => {
     );
     expect(await third.contacts.list()).toEqual([]); // refused files wrote nothing
 
+    // A file the account signed whose state record is malformed is refused whole.
+    const account = (await first.keys.identity()).account;
+    const badState = await sealedFile(account, code, 2, [
+      { table: BACKUP_TABLE.state, id: 'account', value: encodeBackupValue({ timers: 'all' }) },
+    ]);
+    expect(await refused(third.restoreHistoryBackup(code, pieces(badState)))).toBe('TAMPERED');
+    expect(await third.contacts.list()).toEqual([]); // refused files wrote nothing
+
     const restored = await third.restoreHistoryBackup(code, pieces(file));
-    expect(restored).toEqual({ messages: 6, contacts: 2, groups: 1 });
+    // Dave too: his join request made him a contact.
+    expect(restored).toEqual({ messages: 8, contacts: 3, groups: 1 });
     expect(await direct(third, 'bob')).toEqual(await direct(first, 'bob'));
     expect(await groupTexts(third, groupId)).toEqual(await groupTexts(first, groupId));
-    expect((await third.contacts.list()).map((c) => c.accountId).sort()).toEqual(['bob', 'carol']);
+    expect((await third.contacts.list()).map((c) => c.accountId).sort()).toEqual([
+      'bob',
+      'carol',
+      'dave',
+    ]);
     expect(await third.settings.get()).toEqual(await first.settings.get());
-    // Restoring again adds nothing.
+    expect(await accountState(third, groupId)).toEqual(state);
+    // Restoring again adds nothing, and does not undo what was changed here since: the file's
+    // mute was decided before this unmute (last writer wins, as for settings).
+    await third.setGroupMuted(groupId, 0);
     expect((await third.restoreHistoryBackup(code, pieces(file))).messages).toBe(0);
+    expect(await third.groups.mutes.mutedUntil(groupId, clock.now())).toBe(0);
+    // A file of the format before the account state still restores; a state record in it (which
+    // that format did not have) is not read.
+    const older = await sealedFile(account, code, 1, [
+      {
+        table: BACKUP_TABLE.contact,
+        id: 'bob',
+        value: encodeBackupValue({
+          accountKey: (await bob.keys.identity()).account.accountKey,
+          blocked: false,
+          muted: true,
+          verified: false,
+        }),
+      },
+      {
+        table: BACKUP_TABLE.state,
+        id: 'account',
+        value: encodeBackupValue({
+          profile: { displayName: 'Not read', avatar: null, updatedAt: Number.MAX_SAFE_INTEGER },
+          groupMutes: [],
+          timers: [],
+          invites: [],
+        }),
+      },
+    ]);
+    expect(await third.restoreHistoryBackup(code, pieces(older))).toEqual({
+      messages: 0,
+      contacts: 1,
+      groups: 0,
+    });
+    expect((await third.contacts.get('bob'))?.muted).toBe(true);
+    expect((await third.profile())?.displayName).toBe('Alice');
+
+    // The 1:1 timer travelled too: a message from the new device carries it, and once its five
+    // minutes have passed it is gone on both sides.
+    await second.messenger.sendText('bob', 'gone in five minutes');
+    await arrive(
+      async () => (await direct(bob, 'alice')).some((m) => m.text === 'gone in five minutes'),
+      'bob has it',
+    );
+    const sent = (await direct(second, 'bob')).at(-1)!;
+    expect(sent.expiresAt! - sent.sentAt).toBe(300_000);
+    offset = 301_000;
+    for (const device of [second, bob]) await device.disappearing.sweep();
+    expect((await direct(second, 'bob')).some((m) => m.text === 'gone in five minutes')).toBe(
+      false,
+    );
+    expect((await direct(bob, 'alice')).some((m) => m.text === 'gone in five minutes')).toBe(false);
   }, 90_000);
 });

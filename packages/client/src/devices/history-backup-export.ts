@@ -1,6 +1,7 @@
-// "Back up history to a file": the account's 1:1 and group history, contacts and settings written
-// as a history backup file (records in history-backup-records.ts) under a passphrase the user types
-// or a generated recovery code. Conversations are read a page at a time, oldest first, and the file
+// "Back up history to a file": the account's 1:1 and group history, contacts, settings and the rest
+// of its state (account-state.ts), written as a history backup file (records in
+// history-backup-records.ts) under a passphrase the user types or a generated recovery code.
+// Conversations are read a page at a time, oldest first, and the file
 // comes out piece by piece, so memory stays bounded however long the history.
 import {
   exportVaultStream,
@@ -18,6 +19,7 @@ import type { ChatMessage } from '../messaging/chat-message';
 import type { Messenger } from '../messaging/messenger';
 import type { SettingsStore } from '../settings/settings-store';
 import type { MessageStore } from '../store/message-store';
+import { collectAccountState, type AccountStateDeps } from './account-state';
 import {
   BACKUP_TABLE,
   encodeBackupValue,
@@ -35,6 +37,8 @@ export interface HistoryBackupSources {
   readonly groups: GroupMessenger;
   readonly history: MessageStore<ChatMessage>;
   readonly settings: SettingsStore;
+  /** Profile, mutes, timers and invite state (BACKUP_TABLE.state). */
+  readonly state: AccountStateDeps;
   readonly now?: () => number;
 }
 
@@ -93,6 +97,10 @@ async function* backupRecords(
   for (const { groupId } of groups) {
     yield record(BACKUP_TABLE.group, groupId, await sources.groups.exportGroup(groupId));
   }
+  // After the groups (invite state is judged by them), before the messages.
+  const peers = contacts.map((c) => c.accountId);
+  const state = await collectAccountState(sources.state, { peers, whole: true });
+  yield record(BACKUP_TABLE.state, 'account', state);
   const conversations = [
     ...contacts.map((c) => sources.messenger.conversationId(c.accountId)),
     ...groups.map((g) => sources.groups.conversationId(g.groupId)),

@@ -3,7 +3,8 @@
 // opens it, it belongs to this account, and every chunk authenticates to the FINAL one — so a wrong,
 // foreign, altered or cut file is refused with nothing written; then again to store what it holds.
 // Storing is idempotent by message id (Messenger/GroupMessenger.importMessages): a file restored
-// twice, or overlapping what the device has, adds each message once.
+// twice, or overlapping what the device has, adds each message once; the account state
+// (account-state.ts) is taken in by last writer, so an older file never undoes a newer change.
 import {
   createVaultImportReader,
   equalBytes,
@@ -24,11 +25,13 @@ import type { GroupBundle, GroupMessenger } from '../groups/group-messenger';
 import type { ChatMessage } from '../messaging/chat-message';
 import type { Messenger } from '../messaging/messenger';
 import type { SettingsStore, SettingsStamp, Settings } from '../settings/settings-store';
+import { applyAccountState, type AccountState, type AccountStateDeps } from './account-state';
+import { parseAccountState } from './account-state-shape';
 import {
   BACKUP_TABLE,
   decodeBackupValue,
-  HISTORY_BACKUP_VERSION,
   HistoryBackupError,
+  READABLE_BACKUP_VERSIONS,
   type BackupContact,
   type BackupManifest,
 } from './history-backup-records';
@@ -39,6 +42,8 @@ export interface HistoryBackupTargets {
   readonly messenger: Messenger;
   readonly groups: GroupMessenger;
   readonly settings: SettingsStore;
+  /** Where profile, mutes, timers and invite state go (BACKUP_TABLE.state). */
+  readonly state: AccountStateDeps;
   /** A contact's state as another device of ours has it (OwnDeviceSync.applyContactState). */
   readonly applyContact: (record: Extract<SyncRecord, { kind: 'contact' }>) => Promise<void>;
 }
@@ -69,10 +74,16 @@ export async function restoreHistoryBackup(
   // Both readings use the one key the first derives: Argon2id runs once.
   const memo = vaultKeyMemo(targets.p);
   try {
-    // The first reading only checks: every record is authenticated and dropped.
-    await readBackup(targets.p, { ...options, memo }, account, () => Promise.resolve());
+    // The first reading only checks: every record is authenticated, the state record's shape is
+    // checked (so a malformed one is refused with nothing written), and all are dropped.
+    await readBackup(targets.p, { ...options, memo }, account, (record, version) => {
+      stateOf(record, version);
+      return Promise.resolve();
+    });
     const importer = new Importer(targets);
-    await readBackup(targets.p, { ...options, memo }, account, (record) => importer.take(record));
+    await readBackup(targets.p, { ...options, memo }, account, (record, version) =>
+      importer.take(record, version),
+    );
     await importer.flush();
     return { messages: importer.messages, contacts: importer.contacts, groups: importer.groups };
   } finally {
@@ -93,14 +104,14 @@ async function readBackup(
     memo: VaultKeyMemo;
   },
   account: AccountPublic,
-  take: (record: VaultRecord) => Promise<void>,
+  take: (record: VaultRecord, version: number) => Promise<void>,
 ): Promise<void> {
   const reader = createVaultImportReader(p, { password: options.passphrase, memo: options.memo });
   const digest = vaultRecordsDigest(p);
   let opened = false; // past the first chunk: the passphrase was right
   // An object, not two lets: they change inside `handle`, which TypeScript's narrowing can't see.
-  const seen: { manifest: boolean; seal: Uint8Array | undefined } = {
-    manifest: false,
+  const seen: { version: number | undefined; seal: Uint8Array | undefined } = {
+    version: undefined,
     seal: undefined,
   };
   const handle = async (records: VaultRecord[]): Promise<void> => {
@@ -113,12 +124,11 @@ async function readBackup(
         continue;
       }
       digest.add(record);
-      if (!seen.manifest) {
-        checkManifest(record, account);
-        seen.manifest = true;
+      if (seen.version === undefined) {
+        seen.version = checkManifest(record, account);
         continue;
       }
-      await take(record);
+      await take(record, seen.version);
     }
   };
   try {
@@ -131,7 +141,7 @@ async function readBackup(
       await handle(records);
     }
     reader.finish();
-    if (!seen.manifest) {
+    if (seen.version === undefined) {
       throw new HistoryBackupError('NOT_A_BACKUP', 'restoreHistoryBackup: empty file');
     }
     const { seal } = seen;
@@ -171,13 +181,15 @@ function classify(error: unknown, opened: boolean): unknown {
   return error;
 }
 
-function checkManifest(record: VaultRecord, account: AccountPublic): void {
+/** Checks the manifest names this account; returns the file's version. */
+function checkManifest(record: VaultRecord, account: AccountPublic): number {
   const manifest =
     record.table === BACKUP_TABLE.manifest
       ? (decodeBackupValue(record.value) as Partial<BackupManifest> | null)
       : null;
   if (
-    manifest?.version !== HISTORY_BACKUP_VERSION ||
+    typeof manifest?.version !== 'number' ||
+    !READABLE_BACKUP_VERSIONS.includes(manifest.version) ||
     !(manifest.accountKey instanceof Uint8Array)
   ) {
     throw new HistoryBackupError(
@@ -192,6 +204,24 @@ function checkManifest(record: VaultRecord, account: AccountPublic): void {
     throw new HistoryBackupError(
       'OTHER_ACCOUNT',
       'restoreHistoryBackup: this backup belongs to another account',
+    );
+  }
+  return manifest.version;
+}
+
+/**
+ * The account state a `state` record holds (undefined for any other record, and in a version-1
+ * file, which had none); a malformed one refuses the whole file.
+ */
+function stateOf(record: VaultRecord, version: number): AccountState | undefined {
+  if (record.table !== BACKUP_TABLE.state || version < 2) return undefined;
+  try {
+    return parseAccountState(decodeBackupValue(record.value));
+  } catch (error) {
+    throw new HistoryBackupError(
+      'TAMPERED',
+      'restoreHistoryBackup: the account state record is malformed',
+      { cause: error },
     );
   }
 }
@@ -235,9 +265,15 @@ class Importer {
 
   constructor(private readonly targets: HistoryBackupTargets) {}
 
-  async take(record: VaultRecord): Promise<void> {
+  async take(record: VaultRecord, version: number): Promise<void> {
     const value = decodeBackupValue(record.value);
     switch (record.table) {
+      case BACKUP_TABLE.state: {
+        const state = stateOf(record, version);
+        // After the groups in the file (they come first), so invite state is judged by them.
+        if (state !== undefined) await applyAccountState(this.targets.state, state);
+        return;
+      }
       case BACKUP_TABLE.settings: {
         const { typingIndicators, readReceipts, changedAt, deviceId } = value as Settings &
           SettingsStamp;

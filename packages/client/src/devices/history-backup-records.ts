@@ -5,26 +5,36 @@
 // CBOR. The first record is always the manifest naming the account, so a file of another account is
 // refused before anything else is read.
 //
-//   manifest / "account"   { version: 1, accountId, accountKey, createdAt }
+//   manifest / "account"   { version: 2, accountId, accountKey, createdAt }
 //   settings / "account"   { typingIndicators, readReceipts, changedAt, deviceId }
 //   contact  / <peer>      { accountKey, blocked, muted, verified }
 //   group    / <group id>  GroupBundle: signed operation log and sender-key chains (exportGroup)
+//   state    / "account"   AccountState (account-state.ts): our profile, group mutes, disappearing
+//                          timers, an admin's invite secrets and pending join requests (version 2)
 //   message  / <hex id>    ChatMessage (1:1, or with `group` set; group timeline rows left out)
 //   seal     / "account"   Ed25519 signature by the account key over every record before it
 //                          (protocol vault-records-signature.ts), raw bytes, always last
 // Records come in that order, so contacts and groups exist before their messages are stored. The
 // seal is what makes a file the account's own: the passphrase only keeps it secret, and anyone can
 // write a file naming our public account id and key under a passphrase they give us.
+// Version 2 added the `state` record. A version-1 reader refuses a version-2 file (NOT_A_BACKUP)
+// rather than restore it without the disappearing timers, so no message is sent from a restored
+// device without its conversation's timer; this reader takes both (a `state` record in a
+// version-1 file is not read).
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 
 /** The history backup's own format version (inside the manifest); an unknown one is refused. */
-export const HISTORY_BACKUP_VERSION = 1;
+export const HISTORY_BACKUP_VERSION = 2;
+
+/** Versions this reader takes: files written before the `state` record, and the current one. */
+export const READABLE_BACKUP_VERSIONS: readonly number[] = [1, HISTORY_BACKUP_VERSION];
 
 export const BACKUP_TABLE = {
   manifest: 'manifest',
   settings: 'settings',
   contact: 'contact',
   group: 'group',
+  state: 'state',
   message: 'message',
   seal: 'seal',
 } as const;

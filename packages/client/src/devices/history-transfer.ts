@@ -4,7 +4,8 @@
 // and digest in the pointer) and uploaded as a blob. The pointer travels to the account's other
 // devices in a `sync` record over the pairwise sessions (sync-own-devices.ts); a device imports it
 // idempotently by message id, so a transfer received twice, or overlapping what the device already
-// has, adds each message once.
+// has, adds each message once. Since version 2 the document also carries the account's state beyond
+// messages (account-state.ts: profile, group mutes, disappearing timers, an admin's invite state).
 import type { AttachmentPointer, Primitives } from '@veil/protocol';
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import { downloadAttachment } from '../attachments/attachment-download';
@@ -15,6 +16,13 @@ import type { GroupBundle, GroupMessenger } from '../groups/group-messenger';
 import type { ChatMessage } from '../messaging/chat-message';
 import type { Messenger } from '../messaging/messenger';
 import type { StoredMessage } from '../store/message-store';
+import {
+  applyAccountState,
+  collectAccountState,
+  type AccountState,
+  type AccountStateDeps,
+} from './account-state';
+import { parseAccountState } from './account-state-shape';
 
 export type HistoryRange = '7d' | '30d' | 'all';
 
@@ -24,8 +32,14 @@ const RANGE_MS: Readonly<Record<HistoryRange, number>> = {
   all: Number.POSITIVE_INFINITY,
 };
 
-/** The transfer document's format version; an unknown one is refused, never guessed at. */
-const TRANSFER_VERSION = 1;
+/**
+ * The transfer document's format version; an unknown one is refused, never guessed at. Version 2
+ * added `state`: a version-1 reader refuses such a document rather than import it without the
+ * conversations' disappearing timers (its messages would then be sent from there without them).
+ */
+export const TRANSFER_VERSION = 2;
+/** Versions this reader takes: 1 (no `state`) and the current one. */
+const READABLE_VERSIONS: readonly number[] = [1, TRANSFER_VERSION];
 const PAGE = 200;
 const CONTENT_TYPE = 'application/vnd.veil.history+cbor';
 
@@ -44,6 +58,8 @@ export interface HistoryDocument {
     readonly bundle: GroupBundle;
     readonly messages: readonly ChatMessage[];
   }[];
+  /** Version 2 on: profile, mutes, timers and invite state (absent in version 1). */
+  readonly state?: AccountState;
 }
 
 type Pager = (options: {
@@ -77,6 +93,8 @@ export async function collectHistory(
     range: HistoryRange;
     now: number;
     groups?: GroupMessenger;
+    /** Where the account state comes from (the timers of `peers`; all of it with `groups`). */
+    state?: AccountStateDeps;
   },
 ): Promise<HistoryDocument> {
   const since = options.now - RANGE_MS[options.range];
@@ -88,7 +106,16 @@ export async function collectHistory(
     if (messages.length > 0) conversations.push({ peer, messages });
   }
   const source = options.groups;
-  if (source === undefined) return { version: TRANSFER_VERSION, conversations };
+  const state =
+    options.state === undefined
+      ? {}
+      : {
+          state: await collectAccountState(options.state, {
+            peers: options.peers,
+            whole: source !== undefined,
+          }),
+        };
+  if (source === undefined) return { version: TRANSFER_VERSION, conversations, ...state };
   const groups = [];
   for (const { groupId } of await source.list()) {
     const messages = (await collectConversation((o) => source.history(groupId, o), since)).filter(
@@ -96,7 +123,7 @@ export async function collectHistory(
     );
     groups.push({ bundle: await source.exportGroup(groupId), messages });
   }
-  return { version: TRANSFER_VERSION, conversations, groups };
+  return { version: TRANSFER_VERSION, conversations, groups, ...state };
 }
 
 export function encodeHistory(document: HistoryDocument): Uint8Array {
@@ -105,10 +132,19 @@ export function encodeHistory(document: HistoryDocument): Uint8Array {
 
 export function decodeHistory(bytes: Uint8Array): HistoryDocument {
   const document = decoder.decode(bytes) as Partial<HistoryDocument> | null;
-  if (document?.version !== TRANSFER_VERSION || !Array.isArray(document.conversations)) {
+  if (
+    typeof document?.version !== 'number' ||
+    !READABLE_VERSIONS.includes(document.version) ||
+    !Array.isArray(document.conversations)
+  ) {
     throw new Error('decodeHistory: not a Veil history transfer of a known version');
   }
-  return document as HistoryDocument;
+  if (document.version === 1) {
+    // A version-1 document has no state: whatever sits there is not read.
+    const { version, conversations, groups } = document as HistoryDocument;
+    return { version, conversations, ...(groups === undefined ? {} : { groups }) };
+  }
+  return { ...(document as HistoryDocument), state: parseAccountState(document.state) };
 }
 
 /** Encrypts and uploads a history document; the pointer (with its key) is what the sync carries. */
@@ -132,13 +168,15 @@ export async function downloadHistory(
 }
 
 /**
- * Stores every message not already here (each group joined first, from its bundle); returns how
- * many were new.
+ * Stores every message not already here (each group joined first, from its bundle), then the
+ * account state (last: invite state is judged by the groups as imported); returns how many
+ * messages were new.
  */
 export async function importHistory(
   messenger: Messenger,
   document: HistoryDocument,
   groups: GroupMessenger,
+  state?: AccountStateDeps,
 ): Promise<number> {
   let added = 0;
   for (const { peer, messages } of document.conversations) {
@@ -147,6 +185,9 @@ export async function importHistory(
   for (const { bundle, messages } of document.groups ?? []) {
     await groups.importGroup(bundle);
     added += await groups.importMessages(bundle.groupId, messages);
+  }
+  if (state !== undefined && document.state !== undefined) {
+    await applyAccountState(state, document.state);
   }
   return added;
 }

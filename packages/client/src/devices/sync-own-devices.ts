@@ -3,7 +3,8 @@
 // transfers go to the account's other devices as `sync` records over the pairwise sessions. The
 // messenger hands this class only records from a device our own signed list names (messenger.ts,
 // receiveFromOwnDevice); anything else never gets here. Groups made after a device joined reach it
-// as group operations; the ones made before travel in a history transfer (history-transfer.ts).
+// as group operations; the ones made before travel in a history transfer (history-transfer.ts),
+// with the rest of the account's state (account-state.ts: profile, mutes, timers, invite state).
 import {
   decodeAttachmentPointer,
   decodeSyncRecord,
@@ -22,7 +23,9 @@ import type { ContactBook } from '../contacts/contact-book';
 import type { DeviceListSync } from './device-list-sync';
 import type { GroupMessenger } from '../groups/group-messenger';
 import { messageIdHex } from '../messaging/chat-message';
+import type { Disappearing } from '../messaging/disappearing';
 import type { Messenger, MessengerEvent, ReadMark } from '../messaging/messenger';
+import type { OwnProfileStore } from '../profile/own-profile-store';
 import type { SettingsStore } from '../settings/settings-store';
 import type { RelayApi } from '../relay/relay-api';
 import {
@@ -32,6 +35,7 @@ import {
   uploadHistory,
   type HistoryRange,
 } from './history-transfer';
+import type { AccountStateDeps } from './account-state';
 
 export interface OwnDeviceSyncDeps {
   readonly p: Primitives;
@@ -42,6 +46,8 @@ export interface OwnDeviceSyncDeps {
   readonly messenger: () => Messenger;
   readonly groups: () => GroupMessenger;
   readonly settings: SettingsStore;
+  readonly disappearing: () => Disappearing;
+  readonly ownProfile: OwnProfileStore;
   readonly ownAccountId: () => Promise<string>;
   /** Forgets a contact here (sessions, history, row): VeilDevice.removeContact without the sync. */
   readonly forgetContact: (peer: string) => Promise<void>;
@@ -65,6 +71,7 @@ export class OwnDeviceSync {
       peers,
       range: options.range,
       now: Date.now(),
+      state: this.stateDeps(),
       ...(options.peer === undefined ? { groups: this.deps.groups() } : {}),
     });
     const messageCount = [...document.conversations, ...(document.groups ?? [])].reduce(
@@ -150,7 +157,7 @@ export class OwnDeviceSync {
           if ((await this.deps.contacts.get(peer)) === undefined) await this.adopt(peer);
         }
         // The messenger reports what was added ('updated' events), so screens reload.
-        await importHistory(this.deps.messenger(), document, this.deps.groups());
+        await importHistory(this.deps.messenger(), document, this.deps.groups(), this.stateDeps());
         return;
       }
       case 'contact':
@@ -176,6 +183,17 @@ export class OwnDeviceSync {
         await this.deps.groups().setMuted(toBase64Url(record.groupId), record.mutedUntil);
         return;
     }
+  }
+
+  /** Where the account state a transfer or backup file carries comes from and goes to. */
+  stateDeps(): AccountStateDeps {
+    return {
+      contacts: this.deps.contacts,
+      messenger: this.deps.messenger(),
+      groups: this.deps.groups(),
+      disappearing: this.deps.disappearing(),
+      ownProfile: this.deps.ownProfile,
+    };
   }
 
   /** A contact's state as another device of ours has it (a sync record or a backup file). */

@@ -366,7 +366,7 @@ export class GroupMessenger implements GroupHooks {
 
   /** Mutes the group here until `mutedUntil` (ms; MUTED_ALWAYS for good), or unmutes it with 0. */
   async setMuted(groupId: string, mutedUntil: number): Promise<void> {
-    await this.mutes.set(groupId, mutedUntil);
+    await this.mutes.set(groupId, mutedUntil, this.now());
     this.emit({ type: 'group', groupId });
   }
 

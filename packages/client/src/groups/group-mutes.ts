@@ -2,7 +2,9 @@
 // devices. A muted group's messages are stored, shown and counted in its own row as ever; they only
 // stop drawing attention: they leave the unread total (title, app badge) and show no typing. One
 // vault-sealed row per muted group in the `groups` table, under a `mute:` id (no schema change), so
-// a locked profile does not say which groups are muted — only how many rows there are.
+// a locked profile does not say which groups are muted — only how many rows there are. The row
+// holds when the mute last changed too (an unmute keeps its row, with 0): a history transfer or
+// backup file made before a change here must not undo it (account-state.ts, last writer wins).
 import type { EncryptedRow, VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
 
@@ -19,6 +21,13 @@ export const MUTE_FOR = {
 /** Whether a group muted until `mutedUntil` (0 = not muted) is muted at `now`. */
 export function isMuted(mutedUntil: number, now: number): boolean {
   return mutedUntil > now;
+}
+
+/** A group's mute as its row holds it: until when (0 = not muted), and when that was decided. */
+export interface MuteSetting {
+  readonly mutedUntil: number;
+  /** When the mute was set here or on the device it came from (ms); 0 for rows from before. */
+  readonly changedAt: number;
 }
 
 export class GroupMutes {
@@ -39,18 +48,43 @@ export class GroupMutes {
 
   /** mutedUntil, from the group's mute row already read (GroupMessenger.list reads them all). */
   fromRow(row: EncryptedRow | undefined, now: number): number {
-    if (row === undefined) return 0;
-    const until = this.vault.codec.open('groups', row.id, row.body) as number;
+    const until = this.settingOf(row)?.mutedUntil ?? 0;
     return isMuted(until, now) ? until : 0;
   }
 
-  /** Mutes the group until `mutedUntil` (ms; MUTED_ALWAYS for good), or unmutes it with 0. */
-  async set(groupId: string, mutedUntil: number): Promise<void> {
+  /** The group's mute row as stored (a passed time included), or undefined: never muted here. */
+  async setting(groupId: string): Promise<MuteSetting | undefined> {
+    return this.settingOf(await this.db.groups.get(GroupMutes.rowId(groupId)));
+  }
+
+  private settingOf(row: EncryptedRow | undefined): MuteSetting | undefined {
+    if (row === undefined) return undefined;
+    const value = this.vault.codec.open('groups', row.id, row.body) as number | MuteSetting;
+    // Rows written before the change time was kept hold the bare time, and lose to any change.
+    return typeof value === 'number' ? { mutedUntil: value, changedAt: 0 } : value;
+  }
+
+  /**
+   * Mutes the group until `mutedUntil` (ms; MUTED_ALWAYS for good), or unmutes it with 0, as
+   * decided at `changedAt` (now, unless it came from elsewhere).
+   */
+  async set(groupId: string, mutedUntil: number, changedAt = Date.now()): Promise<void> {
     if (!Number.isSafeInteger(mutedUntil) || mutedUntil < 0) {
       throw new RangeError('GroupMutes.set: mutedUntil must be a time in ms, or 0');
     }
     const id = GroupMutes.rowId(groupId);
-    if (mutedUntil === 0) await this.db.groups.delete(id);
-    else await this.db.groups.put({ id, body: this.vault.codec.seal('groups', id, mutedUntil) });
+    const setting: MuteSetting = { mutedUntil, changedAt };
+    await this.db.groups.put({ id, body: this.vault.codec.seal('groups', id, setting) });
+  }
+
+  /**
+   * A mute decided on another device of ours at `changedAt` (a transfer or backup file): taken
+   * only when it is newer than what this device decided last. Returns whether it was taken.
+   */
+  async apply(groupId: string, setting: MuteSetting): Promise<boolean> {
+    const current = await this.setting(groupId);
+    if (current !== undefined && current.changedAt >= setting.changedAt) return false;
+    await this.set(groupId, setting.mutedUntil, setting.changedAt);
+    return true;
   }
 }

@@ -27,7 +27,7 @@ export interface InviteAdminChannelDeps {
 }
 
 /** Whether `secret` is the one behind the invite key the group records now (none when revoked). */
-function isCurrentSecret(p: Primitives, state: GroupState, secret: Uint8Array): boolean {
+export function isCurrentSecret(p: Primitives, state: GroupState, secret: Uint8Array): boolean {
   return (
     state.inviteKey !== null && equalBytes(inviteKeyPair(p, secret).publicKey, state.inviteKey)
   );

@@ -29,7 +29,7 @@ import type { DeviceAddress } from '../messaging/session-store';
 import type { VeilDatabase } from '../store/veil-database';
 import type { VaultLock } from '../vault/vault-lock';
 import type { GroupMessenger } from './group-messenger';
-import { InviteAdminChannel } from './invite-admin-channel';
+import { InviteAdminChannel, isCurrentSecret } from './invite-admin-channel';
 import { InviteStore, type JoinRequest, type OwnJoinRequest } from './invite-store';
 
 export interface GroupInvitesDeps {
@@ -49,6 +49,14 @@ export interface InvitePreview {
   readonly groupId: string;
   readonly name: string;
   readonly admins: readonly string[];
+}
+
+/** An admin's invite state as one device of an account hands it to another (a transfer, a file). */
+export interface InviteHandover {
+  /** The current link's secret, or null: no link, or its secret never reached that device. */
+  readonly secret: Uint8Array | null;
+  /** The join requests still waiting for an answer there. */
+  readonly requests: readonly JoinRequest[];
 }
 
 /** The path the PWA serves the join page on; everything secret follows it in the fragment. */
@@ -184,6 +192,36 @@ export class GroupInvites {
       requestedAt: this.deps.now(),
     });
     this.deps.onEvent?.({ type: 'group', groupId });
+  }
+
+  // — handed over to a new device of our account
+
+  /** What a new device of ours needs to answer for the group's link; undefined when nothing. */
+  async exportInvite(groupId: string): Promise<InviteHandover | undefined> {
+    const current = await this.admins.currentSecret(groupId);
+    const requests = await this.pending(groupId);
+    if (current === undefined && requests.length === 0) return undefined;
+    return { secret: current?.secret ?? null, requests };
+  }
+
+  /**
+   * Takes in what another device of ours handed over, under the rule a live `inviteSecret` obeys
+   * (onSecret): only while the group, as verified here, records us as an admin — sender and holder
+   * are our one account — and only a secret behind the link key it records now. Each request is
+   * checked against the current link as if it had just arrived; one held here already stays as it
+   * is. Returns whether the secret was taken.
+   */
+  async importInvite(groupId: string, handover: InviteHandover): Promise<boolean> {
+    const state = await this.deps.groups.state(groupId);
+    if (state === undefined || !state.admins.includes(await this.self())) return false;
+    const held = new Set((await this.store.requests(groupId)).map((r) => r.accountId));
+    const fresh = handover.requests.filter((r) => !held.has(r.accountId) && this.holds(state, r));
+    for (const request of fresh) await this.store.addRequest(groupId, request);
+    const { secret } = handover;
+    const taken = secret !== null && isCurrentSecret(this.deps.p, state, secret);
+    if (taken) await this.store.setSecret(groupId, secret);
+    if (taken || fresh.length > 0) this.deps.onEvent?.({ type: 'group', groupId });
+    return taken;
   }
 
   // — the holder's side

@@ -77,7 +77,15 @@ export class Disappearing {
     return (await this.deps.conversations.get(conversationId))?.timer?.seconds ?? 0;
   }
 
-  /** Applies a timer change; returns whether it is now the conversation's timer. */
+  /** The conversation's timer with the change that set it (a history transfer carries it). */
+  async setting(conversationId: string): Promise<TimerSetting | undefined> {
+    return (await this.deps.conversations.get(conversationId))?.timer;
+  }
+
+  /**
+   * Applies a timer change (from a record, or a transfer or backup file: last writer wins, so an
+   * older one never replaces a newer); returns whether it is now the conversation's timer.
+   */
   async setTimer(conversationId: string, setting: TimerSetting): Promise<boolean> {
     let applied = false;
     await this.deps.conversations.update(conversationId, (state) => {
