@@ -125,8 +125,22 @@ test('a password + TOTP laptop and a passkey phone: both receive, sent ones show
     { timeout: 15_000 },
   );
   await expect(messages(phone)).toHaveCount(2);
-  await removed.getByRole('button', { name: "Erase this browser's copy" }).click();
+  // Erasing asks first, and takes the attachment cache too (seeded here: ciphertext is still the
+  // account's files).
+  await phone.evaluate(async () => {
+    const cache = await caches.open('veil-attachments');
+    await cache.put('/attachment-cache/seeded', new Response('ciphertext'));
+  });
+  const erase = removed.getByRole('button', { name: "Erase this browser's copy" });
+  const confirm = phone.getByRole('dialog', { name: "Erase this browser's copy?" });
+  await erase.click();
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(messages(phone)).toHaveCount(2);
+  await erase.click();
+  await confirm.getByRole('button', { name: 'Erase', exact: true }).click();
   await expect(phone.getByRole('heading', { name: 'Welcome to Veil' })).toBeVisible();
+  expect(await phone.evaluate(() => caches.has('veil-attachments'))).toBe(false);
   await phone.goto('/signin');
   await expect(phone.getByRole('heading', { name: 'Sign in on this device' })).toBeVisible();
 

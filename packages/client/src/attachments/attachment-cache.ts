@@ -7,6 +7,8 @@ export interface AttachmentCache {
   get(blobId: string): Promise<Blob | undefined>;
   put(blobId: string, ciphertext: Blob): Promise<void>;
   delete(blobId: string): Promise<void>;
+  /** Empties the cache: "erase this browser's copy" leaves no attachment behind. */
+  clear(): Promise<void>;
 }
 
 /** Per process (tests, Node). */
@@ -24,6 +26,11 @@ export class MemoryAttachmentCache implements AttachmentCache {
 
   delete(blobId: string): Promise<void> {
     this.blobs.delete(blobId);
+    return Promise.resolve();
+  }
+
+  clear(): Promise<void> {
+    this.blobs.clear();
     return Promise.resolve();
   }
 }
@@ -63,5 +70,10 @@ export class BrowserAttachmentCache implements AttachmentCache {
     } catch {
       // Nothing to do.
     }
+  }
+
+  /** Deletes the whole cache; unlike a lookup, a failure here is the caller's to report. */
+  async clear(): Promise<void> {
+    await caches.delete(this.name);
   }
 }

@@ -2,6 +2,7 @@
 // `revision` counter that screens read so they reload after anything changed (a message arrived, a
 // mark moved). Screens call these methods and render; all protocol work happens in @veil/client.
 import {
+  BrowserAttachmentCache,
   changePassword,
   deleteAccount,
   disableTotp,
@@ -394,10 +395,16 @@ class VeilApp {
     if (device !== null) await signOut(this.http);
   }
 
-  /** Erases this browser's vault (keys, history, outbox); the account and other devices stay. */
+  /**
+   * Erases this browser's vault (keys, history, outbox) and its attachment cache; the account and
+   * other devices stay.
+   */
   async eraseThisBrowser(): Promise<void> {
     this.lock();
     await this.db.delete({ disableAutoOpen: false });
+    // Cached attachments are ciphertext whose keys just went with the vault, but they are still
+    // the account's files, and their number and sizes say something: none is left behind.
+    if (typeof caches !== 'undefined') await new BrowserAttachmentCache().clear();
     this.username = null;
     this.keyChanges = [];
     this.removed = false;
