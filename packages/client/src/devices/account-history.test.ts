@@ -85,6 +85,7 @@ async function forged(
   alice: { accountId: string; accountKey: Uint8Array },
   passphrase: string,
   seal: Uint8Array | undefined,
+  extra: readonly VaultRecord[] = [],
 ): Promise<Uint8Array> {
   const records: VaultRecord[] = [
     {
@@ -102,6 +103,7 @@ async function forged(
         verified: true,
       }),
     },
+    ...extra,
     ...(seal === undefined ? [] : [{ table: BACKUP_TABLE.seal, id: 'account', value: seal }]),
   ];
   const pieces: Uint8Array[] = [];
@@ -262,6 +264,12 @@ describe('a new device gets the account history', () => {
       const fake = await forged(alice, code, seal);
       expect(await refused(third.restoreHistoryBackup(code, pieces(fake)))).toBe('OTHER_ACCOUNT');
     }
+    // Not even when it holds a malformed state record: whose file it is is decided first.
+    const junk = { table: BACKUP_TABLE.state, id: 'account', value: encodeBackupValue(7) };
+    const fakeState = await forged(alice, code, p.randomBytes(64), [junk]);
+    expect(await refused(third.restoreHistoryBackup(code, pieces(fakeState)))).toBe(
+      'OTHER_ACCOUNT',
+    );
     const altered = file.slice();
     altered[altered.length - 30] = altered[altered.length - 30]! ^ 1;
     expect(await refused(third.restoreHistoryBackup(code, pieces(altered)))).toBe('TAMPERED');

@@ -75,11 +75,19 @@ export async function restoreHistoryBackup(
   const memo = vaultKeyMemo(targets.p);
   try {
     // The first reading only checks: every record is authenticated, the state record's shape is
-    // checked (so a malformed one is refused with nothing written), and all are dropped.
+    // checked (so a malformed one is refused with nothing written), and all are dropped. A bad
+    // shape is reported only once the seal verified: a file someone else wrote is OTHER_ACCOUNT.
+    let malformed: HistoryBackupError | undefined;
     await readBackup(targets.p, { ...options, memo }, account, (record, version) => {
-      stateOf(record, version);
+      try {
+        stateOf(record, version);
+      } catch (error) {
+        if (!(error instanceof HistoryBackupError)) throw error;
+        malformed ??= error;
+      }
       return Promise.resolve();
     });
+    if (malformed !== undefined) throw malformed;
     const importer = new Importer(targets);
     await readBackup(targets.p, { ...options, memo }, account, (record, version) =>
       importer.take(record, version),
