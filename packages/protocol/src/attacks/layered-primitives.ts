@@ -6,7 +6,13 @@
 // leaves the ephemeral key alone and breaks the ciphertext reaches the AEAD as before, without
 // paying X25519 or ML-KEM again. Everything else, signature checks and AEADs included, runs for
 // real on every input.
-
+//
+// A ratchet step draws a fresh sending key pair before the AEAD has decided (the new state is
+// built beside the old one), and its second X25519 pairs that fresh secret with the input's key:
+// never the same inputs twice, so it could never be reused. The pair's value decides nothing about
+// an input — which branch it takes, which error it earns — so the watched primitives draw one pair
+// per surface and hand it out for every step: the second agreement is then reused like the first
+// whenever the input's ratchet key was seen before, and no input pays for a key pair.
 import { toHex } from '../encoding/bytes';
 import type { Primitives } from '../primitives/primitives';
 
@@ -59,8 +65,8 @@ export function layeredPrimitives(real: Primitives): LayeredPrimitives {
     reach('keyAgreement');
     let known = remembered.get(secret);
     if (known === undefined) remembered.set(secret, (known = new Map<string, Uint8Array>()));
-    // A 16-byte BLAKE2b names the input: an ML-KEM ciphertext is 1,088 bytes.
-    const id = toHex(real.blake2b(input, 16));
+    // A public key names itself; a 16-byte BLAKE2b names an ML-KEM ciphertext (1,088 bytes).
+    const id = toHex(input.length <= 32 ? input : real.blake2b(input, 16));
     const hit = known.get(id);
     // Callers wipe shared secrets after use: hand out copies, never the remembered bytes.
     if (hit !== undefined) {
@@ -74,8 +80,11 @@ export function layeredPrimitives(real: Primitives): LayeredPrimitives {
     known.set(id, shared.slice());
     return shared;
   };
+  let keyPair: ReturnType<Primitives['x25519KeyPair']> | undefined;
   const p: Primitives = {
     ...real,
+    // The same object every time: agreements are remembered by the secret key's identity.
+    x25519KeyPair: () => (keyPair ??= real.x25519KeyPair()),
     x25519: (secretKey, publicKey) =>
       agree(secretKey, publicKey, () => real.x25519(secretKey, publicKey)),
     mlkemDecapsulate: (secretKey, ciphertext) =>

@@ -21,6 +21,7 @@ import { checkRowAddress } from './vault-params';
 export const VAULT_ROW_OVERHEAD = 1 + SIZES.xchachaNonce + SIZES.aeadTag;
 
 function rowAd(table: string, rowId: string): Uint8Array {
+  // Stryker disable next-line ArithmeticOperator: a capacity hint (64 - 16 is still positive); a wrong one only makes the writer grow
   return new ByteWriter(64 + LABEL.vaultRow.length)
     .rest(LABEL.vaultRow)
     .u8(VERSION.vaultRow)
