@@ -3,13 +3,15 @@
 // senders made with @veil/client in Node (support/hostile-senders.ts), and the recipient's PWA
 // in Chromium. They arrive as message texts, display names, group titles (a create and a rename
 // each), group messages and attachment file names; the PWA opens the chat list, every conversation
-// (scrolled to its start), and the group with its info. Asserted: nothing ran (support/
+// (scrolled to its start), and the group with its info. Then a sample reaches the names of invite
+// links, join requests and devices (support/hostile-name-surfaces.ts). Asserted: nothing ran (support/
 // hostile-watch.ts), nothing navigated away, no CSP violation of our own code, every payload shown
 // exactly as text with no element made from it, messages and names isolated from the bidi
 // controls they carry and clipped to their bubble, and a display name that imitates another
 // contact shown beside its own username. VEIL_SOAK=1 sends every payload on every field it fits.
 import { expect, test, type Page } from '@playwright/test';
 import { loadPrimitives } from '@veil/protocol';
+import { checkNameSurfaces, NAME_SURFACES } from '../support/hostile-name-surfaces';
 import { drained, newSender, sendFile, type Sender } from '../support/hostile-senders';
 import { auditDom, watchHostileContent, type HostileWatch } from '../support/hostile-watch';
 import { signUp, uniqueName } from '../support/veil-page';
@@ -415,6 +417,18 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   );
   const snippets = await searchSnippets(page, every(searchable, SEARCH_STRIDE));
   debug('search snippets checked');
+  // Invite links, join requests and device names (support/hostile-name-surfaces.ts).
+  const named = await checkNameSurfaces({
+    p,
+    page,
+    origin,
+    victimName,
+    senders,
+    groupId,
+    soak: SOAK,
+  });
+  audits.push(...named.audits);
+  debug('invite and device names checked');
 
   // — the verdict.
   const shownText = [...shown].filter((t) => !t.startsWith('file:'));
@@ -462,7 +476,15 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
     ...actions.reactions,
     ...actions.edits.flatMap((e) => e.versions),
   ];
-  const all = [...texts, ...groupTexts, ...files, ...titles, ...nameSent, ...actionSent];
+  const all = [
+    ...texts,
+    ...groupTexts,
+    ...files,
+    ...titles,
+    ...nameSent,
+    ...actionSent,
+    ...named.sent,
+  ];
   printTable(all, watch, {
     oversized,
     missing: missing.length,
@@ -475,6 +497,10 @@ test('a thousand hostile payloads render as text: nothing runs, nothing spoofs a
   expect(watch.popups).toEqual([]);
   expect(watch.cspOurs).toEqual([]);
   expect(missing.map((s) => s.marker)).toEqual([]);
+  // Each invite and device name exactly as chosen (bidi controls replaced), isolated, text only;
+  // a join request names its requester by username, whatever display name they chose.
+  expect(named.problems).toEqual([]);
+  expect([...named.requestsShown].sort()).toEqual([...named.requesters].sort());
   for (const audit of audits) {
     expect(audit.elementsInText).toEqual([]);
     expect(audit.dangerous).toEqual([]);
@@ -516,6 +542,7 @@ function printTable(
     q: 'reply (its text; the quote shows a hostile original)',
     e: 'reaction (emoji field)',
     h: 'edit (every version, in the bubble and the edit history)',
+    ...NAME_SURFACES,
   };
   for (const [key, label] of Object.entries(surfaces))
     lines.push(row([label, all.filter((s) => s.surface === key).length]));

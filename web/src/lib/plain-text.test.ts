@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { groupEventText } from './components/groups/group-event-text';
 import {
   clipLongText,
+  displayDeviceName,
   displayGroupName,
   isolateInText,
   LONG_TEXT_CHARS,
@@ -16,6 +17,12 @@ describe('names shown as plain text', () => {
   it('gives a group with an empty or invisible title a name', () => {
     expect(displayGroupName('\u202E ')).toBe('\uFFFD');
     expect(displayGroupName('  ')).toBe('Unnamed group');
+  });
+
+  it('shows a device name without its bidi controls, and an invisible one as unnamed', () => {
+    expect(displayDeviceName('phone\u202E: it is me')).toBe('phone\uFFFD: it is me');
+    expect(displayDeviceName('\u2067\u2069')).toBe('\uFFFD\uFFFD');
+    expect(displayDeviceName(' ')).toBe('Unnamed device');
   });
 
   it('isolates a group title inside a timeline line; a stray PDI in it cannot close the isolate', () => {

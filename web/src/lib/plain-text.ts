@@ -1,4 +1,4 @@
-// Names other people chose (file names, group titles), made safe to show as one line of text: the
+// Names other people chose (file names, group titles, device names, invite links), made safe to show as one line of text: the
 // page renders them as text only (never HTML) and isolates them (<bdi>, or FSI…PDI inside a longer
 // string), and here every bidirectional control is replaced, so "invoice\u202Efdp.exe" cannot pass
 // for "invoiceexe.pdf" and a stray PDI cannot close the isolate it is shown in. Message texts keep
@@ -19,6 +19,16 @@ export function neutraliseControls(name: string): string {
 export function displayGroupName(name: string): string {
   const cleaned = neutraliseControls(name);
   return cleaned === '' ? 'Unnamed group' : cleaned;
+}
+
+/**
+ * A device's name as shown (its owner chose it; contacts see it in their "added a device" notice):
+ * the device list refuses C0/C1 controls in it but not bidi controls, which could turn the rest of
+ * the notice around ("\u202E…" read the safety-number sentence after it backwards).
+ */
+export function displayDeviceName(name: string): string {
+  const cleaned = neutraliseControls(name);
+  return cleaned === '' ? 'Unnamed device' : cleaned;
 }
 
 /**
