@@ -40,6 +40,16 @@ export function batchTransaction<T, P, R>(
   db: Kysely<Database>,
   sqlite: SQLite.Database,
   writer: ItemWriter<T, P, R>,
+  options: {
+    /**
+     * False for writes whose loss in a crash costs nothing (acks: a lost one is a redelivery,
+     * which clients drop): the commit skips its fsync (synchronous=NORMAL for this transaction)
+     * and becomes durable with the next fsync'd commit, so it does not block the event loop on
+     * the disk between fan-outs. Set inside Kysely's connection lock, so no other transaction
+     * ever commits under it.
+     */
+    readonly fsync?: boolean;
+  } = {},
 ): (items: readonly T[]) => Promise<Settled<R>[]> {
   const all = sqlite.transaction((items: readonly T[]): Settled<R>[] => {
     writer.begin?.();
@@ -77,5 +87,14 @@ export function batchTransaction<T, P, R>(
       ];
     }
   };
-  return (items) => db.connection().execute(() => Promise.resolve(run(items)));
+  const runOnce = (items: readonly T[]): Settled<R>[] => {
+    if (options.fsync !== false) return run(items);
+    sqlite.pragma('synchronous = NORMAL');
+    try {
+      return run(items);
+    } finally {
+      sqlite.pragma('synchronous = FULL');
+    }
+  };
+  return (items) => db.connection().execute(() => Promise.resolve(runOnce(items)));
 }

@@ -18,6 +18,8 @@ let dir: string;
 let opened: OpenedDatabase;
 let mailbox: MailboxService;
 let commits: number;
+/** The connection's `synchronous` setting (2 FULL: fsync'd, 1 NORMAL: not) at each commit. */
+let syncModes: number[];
 let published: { device: DeviceAddress; envelopes: readonly MailboxEnvelope[] }[];
 const ids = new Map<string, number>();
 
@@ -48,6 +50,7 @@ beforeEach(async () => {
   // The mailbox writes through a handle that counts its transactions (each one is one fsync'd
   // commit): batch-transaction.ts begins every batch with `.immediate`.
   commits = 0;
+  syncModes = [];
   const sqlite = opened.sqlite;
   const counting = new Proxy(sqlite, {
     get(target, key) {
@@ -57,6 +60,7 @@ beforeEach(async () => {
           return Object.assign((...args: never[]) => transaction(...args), {
             immediate: (...args: never[]) => {
               commits++;
+              syncModes.push(target.pragma('synchronous', { simple: true }) as number);
               return transaction.immediate(...args);
             },
           });
@@ -266,5 +270,23 @@ describe('acks and what a commit publishes', () => {
     expect(await bodies()).toBe(0);
     // An ack for nothing deletes nothing and still answers.
     expect(await mailbox.ack(device('bob', 2), 1)).toBe(0);
+  });
+
+  it('commits a whole wave of acks at once without an fsync, and submissions still with one', async () => {
+    for (let i = 0; i < 3; i++) await mailbox.submit(submission(everyone));
+    commits = 0;
+    syncModes = [];
+    // More acks than a submission batch holds (256): a large group's wave comes back together.
+    const addresses = [device('alice', 2), device('bob', 1), device('bob', 2)];
+    const wave = Array.from({ length: 300 }, (_, i) =>
+      mailbox.ack(addresses[i % 3]!, 1 + Math.floor(i / 100)),
+    );
+    expect((await Promise.all(wave)).reduce((sum, gone) => sum + gone, 0)).toBe(9);
+    expect(commits).toBe(1);
+    expect(await bodies()).toBe(0);
+    await mailbox.submit(submission(everyone));
+    // The ack's commit skipped its fsync; the submission's did not, and the setting is back.
+    expect(syncModes).toEqual([1, 2]);
+    expect(opened.sqlite.pragma('synchronous', { simple: true })).toBe(2);
   });
 });

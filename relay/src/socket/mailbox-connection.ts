@@ -27,7 +27,8 @@ import type { DeviceAddress } from '../keys/prekey-store';
 import type { KeyDirectory } from '../keys/key-directory';
 import type { MailboxService } from '../mailbox/mailbox-service';
 import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
-import { envelopeFrameText } from './envelope-frame';
+import { AckFlusher, type AckHolder } from './ack-flush';
+import { envelopeFrame } from './envelope-frame';
 import { FrameBudget } from './frame-budget';
 
 const checkFrame = Compile(ClientFrameSchema);
@@ -46,6 +47,11 @@ export interface ConnectionDeps {
   readonly mailbox: MailboxService;
   readonly keys: KeyDirectory;
   readonly notifier: Notifier;
+  /**
+   * Shared by every socket of the relay, so a wave of acks is one commit (ack-flush.ts); without
+   * one, the connection flushes its acks on its own timer.
+   */
+  readonly acks?: AckFlusher;
   readonly log: FastifyBaseLogger;
   readonly heartbeatMs?: number;
   readonly onReady: (connection: MailboxConnection) => void;
@@ -54,14 +60,13 @@ export interface ConnectionDeps {
   readonly onPushed?: () => void;
 }
 
-export class MailboxConnection {
+export class MailboxConnection implements AckHolder {
   private ready = false;
   private state: 'open' | 'closed' = 'open';
   private lastSent = 0;
   private lastAcked = 0;
   /** What the database knows was acknowledged; lastAcked runs ahead of it by up to ackFlushMs. */
   private ackedInStore = 0;
-  private ackTimer: NodeJS.Timeout | null = null;
   /** The highest sequence known to be in the mailbox (from hello's head, then every event). */
   private head = 0;
   private pumping = false;
@@ -75,6 +80,7 @@ export class MailboxConnection {
   );
   private readonly heartbeat: NodeJS.Timeout;
   private retry: NodeJS.Timeout | null = null;
+  private readonly acks: AckFlusher;
   /** Serialises frame handling, so an ack never overtakes the hello before it. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -84,6 +90,7 @@ export class MailboxConnection {
     readonly sessionId: number,
     private readonly deps: ConnectionDeps,
   ) {
+    this.acks = deps.acks ?? new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
     socket.on('message', (data, isBinary) => {
       this.onMessage(data, isBinary);
     });
@@ -123,7 +130,7 @@ export class MailboxConnection {
     this.state = 'closed';
     clearInterval(this.heartbeat);
     if (this.retry !== null) clearTimeout(this.retry);
-    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.acks.cancel(this);
     this.flushAcks();
     this.unsubscribe?.();
     // "Last seen" is when the device was last connected: its hello and, here, its leaving.
@@ -141,6 +148,11 @@ export class MailboxConnection {
 
   private send(frame: RelayFrame): void {
     this.socket.send(JSON.stringify(frame));
+  }
+
+  /** A text frame from ready-made UTF-8 bytes (envelope-frame.ts): ws writes them as they are. */
+  private sendEnvelope(envelope: MailboxEnvelope): void {
+    this.socket.send(envelopeFrame(envelope), { binary: false });
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {
@@ -210,13 +222,10 @@ export class MailboxConnection {
         const upTo = Math.min(frame.upTo, this.lastSent);
         if (upTo <= this.lastAcked) return;
         // The window opens now; the delete follows within ackFlushMs, together with the acks of
-        // every other socket in that moment (one transaction, one fsync). An ack lost to a crash
-        // in between only means a redelivery, which clients recognise and drop.
+        // every other socket in that moment (ack-flush.ts: one transaction). An ack lost to a
+        // crash in between only means a redelivery, which clients recognise and drop.
         this.lastAcked = upTo;
-        this.ackTimer ??= setTimeout(() => {
-          this.ackTimer = null;
-          this.flushAcks();
-        }, SOCKET_BOUNDS.ackFlushMs);
+        this.acks.schedule(this);
         // Only a window that was full leaves anything behind; otherwise an ack costs no read.
         if (this.head > this.lastSent) this.pump();
         return;
@@ -229,7 +238,8 @@ export class MailboxConnection {
     }
   }
 
-  private flushAcks(): void {
+  /** Hands what was acknowledged since the last flush to the mailbox (AckFlusher calls it). */
+  flushAcks(): void {
     const upTo = this.lastAcked;
     const before = this.ackedInStore;
     if (upTo <= before) return;
@@ -274,7 +284,7 @@ export class MailboxConnection {
     if (envelopes.length > room) return false;
     if (this.socket.bufferedAmount > SOCKET_BOUNDS.highWaterBytes) return false;
     for (const envelope of envelopes) {
-      this.socket.send(envelopeFrameText(envelope));
+      this.sendEnvelope(envelope);
       this.deps.onPushed?.();
       this.lastSent = envelope.seq;
     }
@@ -333,7 +343,7 @@ export class MailboxConnection {
       );
       if (this.isClosed()) return;
       for (const envelope of page.envelopes) {
-        this.socket.send(envelopeFrameText(envelope));
+        this.sendEnvelope(envelope);
         this.deps.onPushed?.();
         this.lastSent = envelope.seq;
       }

@@ -4,13 +4,15 @@
 // behaviour in socket/mailbox-connection.ts.
 import type { FastifyInstance } from 'fastify';
 import { RelayForbiddenOriginError } from '../../errors';
-import { MailboxConnection } from '../../socket/mailbox-connection';
+import { AckFlusher } from '../../socket/ack-flush';
+import { MailboxConnection, SOCKET_BOUNDS } from '../../socket/mailbox-connection';
 
 export default async function socketRoute(
   app: FastifyInstance,
   options: { allowedOrigins: readonly string[]; heartbeatMs?: number },
 ): Promise<void> {
   const allowed = new Set(options.allowedOrigins);
+  const acks = new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
 
   app.addHook('preValidation', async (request) => {
     // Browsers always send Origin on a WebSocket upgrade; a missing one is not a browser we serve.
@@ -28,6 +30,7 @@ export default async function socketRoute(
       mailbox: app.mailbox,
       keys: app.keys,
       notifier: app.notifier,
+      acks,
       log: request.log,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       onReady: (ready) => {
