@@ -1,6 +1,7 @@
 // The account's sensitive changes, each behind a fresh proof the relay checks (docs/relay.md,
 // "Fresh proof"): changing the password (relay and local vault together), turning TOTP off, new
 // recovery codes, and deleting the account with everything this device holds of it.
+import { eraseLocalCopy } from './store/erase-local-copy';
 import { backupForPasswordChange } from './devices/account-backup';
 import { RelayError } from './relay/relay-http';
 import type { StepUpProof } from './relay/account-api';
@@ -99,6 +100,5 @@ export async function newRecoveryCodes(
 export async function deleteAccount(device: VeilDevice, factor: StepUpFactor): Promise<void> {
   await device.account.deleteAccount(await freshProof(device, factor));
   device.vault.lock();
-  // Auto-open stays on, so the same database object can hold a new account afterwards.
-  await device.options.db.delete({ disableAutoOpen: false });
+  await eraseLocalCopy(device.options.db);
 }

@@ -75,6 +75,7 @@ export type {
 export { displayType, downloadAttachment } from './attachments/attachment-download';
 export { uploadAttachment } from './attachments/attachment-upload';
 export { BrowserAttachmentCache, MemoryAttachmentCache } from './attachments/attachment-cache';
+export { eraseLocalCopy } from './store/erase-local-copy';
 export type { AttachmentCache } from './attachments/attachment-cache';
 export type { DownloadOptions } from './attachments/attachment-download';
 export { BlobApi } from './attachments/blob-api';

@@ -89,11 +89,13 @@ export function batchTransaction<T, P, R>(
   };
   const runOnce = (items: readonly T[]): Settled<R>[] => {
     if (options.fsync !== false) return run(items);
+    // Restored to what the database was opened with, not to a level assumed here.
+    const level = sqlite.pragma('synchronous', { simple: true }) as number;
     sqlite.pragma('synchronous = NORMAL');
     try {
       return run(items);
     } finally {
-      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma(`synchronous = ${String(level)}`);
     }
   };
   return (items) => db.connection().execute(() => Promise.resolve(runOnce(items)));

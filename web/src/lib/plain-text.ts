@@ -1,8 +1,9 @@
-// Names other people chose (file names, group titles, device names, invite links), made safe to show as one line of text: the
-// page renders them as text only (never HTML) and isolates them (<bdi>, or FSI…PDI inside a longer
-// string), and here every bidirectional control is replaced, so "invoice\u202Efdp.exe" cannot pass
-// for "invoiceexe.pdf" and a stray PDI cannot close the isolate it is shown in. Message texts keep
-// theirs (a person may need them in their own words); the bubble isolates them instead.
+// Names other people chose (file names, group titles, device names, invite links), made safe to
+// show as one line of text: the page renders them as text only (never HTML) and isolates them
+// (<bdi>, or FSI…PDI inside a longer string), and here every bidirectional control is replaced, so
+// "invoice\u202Efdp.exe" cannot pass for "invoiceexe.pdf" and a stray PDI cannot close the isolate
+// it is shown in. Message texts keep theirs (a person may need them in their own words); the
+// bubble isolates them instead.
 
 /** LRM/RLM, ALM, the embeddings and overrides (LRE…RLO) and the isolates (LRI…PDI). */
 const BIDI_CONTROLS = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g;

@@ -46,6 +46,18 @@ async function aliceAndBob(): Promise<{ alice: TestDevice; bob: TestDevice }> {
   return { alice, bob };
 }
 
+/** A 10,000-byte file uploaded in `device`'s session through `fetch` (a relay failing somehow). */
+function uploadThrough(device: TestDevice, fetch: typeof globalThis.fetch, attempts: number) {
+  const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin, fetch });
+  http.cookie = device.http.cookie;
+  return uploadAttachment(
+    { p, blobs: new BlobApi(http) },
+    sourceFromBytes(fileBytes(10_000)),
+    { contentType: 'text/plain', fileName: 'a.txt' },
+    { retryDelayMs: 1, attempts },
+  );
+}
+
 describe('attachments', () => {
   it('a file goes to the contact, thumbnail in the message, and opens byte for byte', async () => {
     relay = await startRelay();
@@ -231,16 +243,7 @@ describe('attachments', () => {
       if (init?.method === 'PUT') throw new TypeError('fetch failed');
       return fetch(input, init);
     };
-    const http = new RelayHttp({ baseUrl: relay.baseUrl, origin: relay.origin, fetch: down });
-    http.cookie = alice.http.cookie;
-    await expect(
-      uploadAttachment(
-        { p, blobs: new BlobApi(http) },
-        sourceFromBytes(fileBytes(10_000)),
-        { contentType: 'text/plain', fileName: 'a.txt' },
-        { retryDelayMs: 1, attempts: 3 },
-      ),
-    ).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(uploadThrough(alice, down, 3)).rejects.toMatchObject({ code: 'NETWORK' });
     const used = await relay.app.db
       .selectFrom('blobs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -261,20 +264,9 @@ describe('attachments', () => {
     };
     // Creating the blob (not retried) and every attempt at a chunk: both answered 503.
     for (const method of ['POST', 'PUT']) {
-      const http = new RelayHttp({
-        baseUrl: relay.baseUrl,
-        origin: relay.origin,
-        fetch: overloaded(method),
+      await expect(uploadThrough(alice, overloaded(method), 2)).rejects.toMatchObject({
+        code: 'NETWORK',
       });
-      http.cookie = alice.http.cookie;
-      await expect(
-        uploadAttachment(
-          { p, blobs: new BlobApi(http) },
-          sourceFromBytes(fileBytes(10_000)),
-          { contentType: 'text/plain', fileName: 'a.txt' },
-          { retryDelayMs: 1, attempts: 2 },
-        ),
-      ).rejects.toMatchObject({ code: 'NETWORK' });
     }
   }, 30_000);
 });

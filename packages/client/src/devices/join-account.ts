@@ -3,6 +3,7 @@
 // identity in hand, this device makes its vault and keys, takes the next free device id, signs a
 // device list (counter + 1) naming every device of the account plus itself — the account key is
 // what makes contacts and the relay accept that list — and registers.
+import { eraseLocalCopy } from '../store/erase-local-copy';
 import {
   decodeDeviceList,
   fromBase64Url,
@@ -67,7 +68,7 @@ export async function joinAccount(
     await device.ownDevices.accept(account, deviceList);
   } catch (error) {
     device.vault.lock();
-    await device.options.db.delete({ disableAutoOpen: false });
+    await eraseLocalCopy(device.options.db);
     throw error;
   }
 }

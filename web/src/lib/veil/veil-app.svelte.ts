@@ -2,10 +2,10 @@
 // `revision` counter that screens read so they reload after anything changed (a message arrived, a
 // mark moved). Screens call these methods and render; all protocol work happens in @veil/client.
 import {
-  BrowserAttachmentCache,
   changePassword,
   deleteAccount,
   disableTotp,
+  eraseLocalCopy,
   exportVaultBackup,
   generateBackupCode,
   newRecoveryCodes,
@@ -401,10 +401,7 @@ class VeilApp {
    */
   async eraseThisBrowser(): Promise<void> {
     this.lock();
-    await this.db.delete({ disableAutoOpen: false });
-    // Cached attachments are ciphertext whose keys just went with the vault, but they are still
-    // the account's files, and their number and sizes say something: none is left behind.
-    if (typeof caches !== 'undefined') await new BrowserAttachmentCache().clear();
+    await eraseLocalCopy(this.db);
     this.username = null;
     this.keyChanges = [];
     this.removed = false;
