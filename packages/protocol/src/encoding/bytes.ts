@@ -4,7 +4,10 @@
 import { fail } from '../errors';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: decoding must be the exact inverse of encoding. By default a decoder drops a leading
+// U+FEFF, so "\uFEFFalice" came back as "alice" and re-encoding a decoded field gave other bytes
+// than the ones signed or hashed.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
