@@ -1,5 +1,6 @@
 // Counters and tables shared by the relay's attack suites (docs/security.md). VEIL_SOAK=1 (pnpm
 // test:soak) multiplies every input count by ten.
+import { settledMemory } from '@veil/protocol/test-support/settled-memory';
 
 export const SOAK_FACTOR = (() => {
   const raw = Number(process.env['VEIL_SOAK'] ?? 0);
@@ -78,11 +79,11 @@ export function attackTable(title: string, rows: readonly AttackRow[]): string {
 
 const MIB = 1024 * 1024;
 
-/** RSS and heap now, and a formatter for the growth since. */
+/** RSS and heap now, and a formatter for the growth since: both after a full collection. */
 export function memoryMark(): () => string {
-  const before = process.memoryUsage();
+  const before = settledMemory();
   return () => {
-    const after = process.memoryUsage();
+    const after = settledMemory();
     const rss = (after.rss - before.rss) / MIB;
     const heap = (after.heapUsed - before.heapUsed) / MIB;
     return `RSS ${rss >= 0 ? '+' : ''}${rss.toFixed(1)} MiB, heap ${heap >= 0 ? '+' : ''}${heap.toFixed(1)} MiB`;

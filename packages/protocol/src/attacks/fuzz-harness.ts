@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { isProtocolError, PROTOCOL_ERROR_CODES } from '../errors';
 import type { LayerCounts } from './layered-primitives';
+import { settledMemory } from '../test-support/settled-memory';
 
 /** VEIL_SOAK=1 (pnpm test:soak) multiplies every input count by ten; VEIL_SOAK=n by n*10. */
 export const SOAK_FACTOR = (() => {
@@ -134,7 +135,7 @@ export function fuzzDecoder(
     report.unhandledRejections++;
   };
   process.on('unhandledRejection', onRejection);
-  const heapBefore = process.memoryUsage().heapUsed;
+  const heapBefore = settledMemory().heapUsed;
   // Nine in ten inputs end in a thrown ProtocolError; capturing a stack for each would cost more
   // than the decoder itself. A crash is reproduced from its seed with stacks back on.
   const stackTraceLimit = Error.stackTraceLimit;
@@ -162,7 +163,7 @@ export function fuzzDecoder(
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     process.off('unhandledRejection', onRejection);
-    report.heapGrowthMiB = (process.memoryUsage().heapUsed - heapBefore) / MIB;
+    report.heapGrowthMiB = (settledMemory().heapUsed - heapBefore) / MIB;
   }
   return report;
 }
