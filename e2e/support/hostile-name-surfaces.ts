@@ -1,11 +1,13 @@
 // Suite 4's account and invite surfaces (tests/hostile-content.spec.ts runs this on the victim's
 // page once the messages are checked): a sample of the corpus as
-//   - group names and admin names of invite links opened on the join page (links anyone can make),
+//   - group names of invite links opened on the join page (links anyone can make), and links naming
+//     hostile admin ids, which the join page must refuse whole,
 //   - the name of a real group whose link the victim follows, asks, and is declined,
 //   - join requests an admin (the victim) is shown, from senders with hostile display names,
 //   - device names: the devices contacts add (their "added a device" notice) and the victim's own
 //     devices in Account → Devices (one renamed in the PWA, one renamed by the other device).
-// Each name must show as text, isolated, its bidi controls neutralised, beside whose it is.
+// Each name must show as text, isolated, its bidi controls neutralised, beside whose it is; a refused
+// link must show nothing of itself.
 import { expect, type Page } from '@playwright/test';
 import type { Primitives } from '@veil/protocol';
 import type { Sender } from './hostile-senders';
@@ -13,6 +15,7 @@ import { auditDom, type DomAudit } from './hostile-watch';
 import {
   addNamedDevice,
   craftedInviteFragment,
+  inviteRefusal,
   navigateInApp,
   readNames,
   samplePerClass,
@@ -41,7 +44,7 @@ export interface NameSurfacesResult {
 
 export const NAME_SURFACES: Record<string, string> = {
   j: 'join page: group name of an invite link',
-  a: 'join page: admin names of an invite link',
+  a: 'join page: links naming hostile admin ids, refused',
   l: 'join page: a real group, asked and declined',
   v: "device name in a contact's “added a device” notice",
   d: 'device name in Account → Devices (renamed here and by the other device)',
@@ -68,9 +71,12 @@ const DEVICE_ADDERS = [7, 8, 9];
 const DEVICES_EACH = 2;
 /** The senders that ask to join the victim's group through its link. */
 const REQUESTERS = [10, 11, 12, 13];
-/** Invite links made up and opened on the join page in CI mode, and the admins each names. */
+/** Invite links made up and opened on the join page in CI mode (group names shown). */
 const LINKS = 7;
-const ADMINS_PER_LINK = 4;
+/** The one admin those links name: an account id, as a relay could have handed it out. */
+const VALID_ADMIN = 'nobody';
+/** Hostile admin ids per refused link: as many as a link can name (LIMITS.maxInviteAdmins). */
+const ADMINS_PER_REFUSED_LINK = 8;
 /** The classes the links' group names are taken from first: the spoofs, then script and handlers. */
 const TITLE_CLASSES = [
   'bidi controls',
@@ -91,6 +97,16 @@ interface Context {
   /** Bob's group, of which the victim is a member: Bob makes the victim an admin of it. */
   readonly groupId: string;
   readonly soak: boolean;
+}
+
+/** Opens the join page on a link (inside the unlocked app). */
+const openJoinPage = (page: Page, fragment: string): Promise<void> =>
+  navigateInApp(page, `/join#${fragment}`);
+
+/** Away from the join page, which reads its link once, when it opens. /link is the lightest. */
+async function leaveJoinPage(page: Page): Promise<void> {
+  await navigateInApp(page, '/link');
+  await page.getByText('This browser already holds Veil').waitFor();
 }
 
 const checkName = (problems: string[], where: string, sent: NamedSent, shown?: ShownName): void => {
@@ -175,11 +191,10 @@ export async function checkNameSurfaces(ctx: Context): Promise<NameSurfacesResul
   const realLink = await decliner.groups.invites.createLink(realGroup, origin);
 
   debug('names: real group made');
-  // — the join page, for links anyone can make: the name and the admins, before any check.
-  // Seven links (the browser's time is what this costs), each naming a group and four admins: the
-  // names, one payload of each spoofing class that fits a group name, then script tags and event
-  // handlers; the admins, two of each class that fits an account id (64 bytes), the classes the
-  // names left out first — so every attack class shows on the join page.
+  // — the join page, for links anyone can make: the group's name is shown as its maker chose it.
+  // Seven links (the browser's time is what this costs), each naming a group — one payload of each
+  // spoofing class that fits a group name, then script tags and event handlers — and one admin
+  // whose id is an account id.
   const titleSample = samplePerClass(fieldCorpus({ bytes: 256 }), ctx.soak ? 4 : 1, SEED.titles);
   const rank = (cls: string): number => {
     const k = TITLE_CLASSES.findIndex((prefix) => cls.startsWith(prefix));
@@ -194,32 +209,61 @@ export async function checkNameSurfaces(ctx: Context): Promise<NameSurfacesResul
           .sort((a, b) => rank(a.cls) - rank(b.cls))
           .slice(0, LINKS),
   );
-  const named = new Set(titles.map((t) => t.cls));
-  const adminSample = samplePerClass(fieldCorpus({ bytes: 64 }), ctx.soak ? 8 : 2, SEED.admins);
-  const admins = instances('a', [
-    ...adminSample.filter((a) => !named.has(a.cls)),
-    ...adminSample.filter((a) => named.has(a.cls)),
-  ]).slice(0, ADMINS_PER_LINK * titles.length);
   for (const [i, title] of titles.entries()) {
-    const linkAdmins = admins.slice(ADMINS_PER_LINK * i, ADMINS_PER_LINK * (i + 1));
-    const fragment = craftedInviteFragment(p, {
-      name: title.text,
-      admins: linkAdmins.length > 0 ? linkAdmins.map((a) => a.text) : ['nobody'],
-    });
-    await navigateInApp(page, `/join#${fragment}`);
+    const fragment = craftedInviteFragment(p, { name: title.text, admins: [VALID_ADMIN] });
+    await openJoinPage(page, fragment);
     // waitFor, not expect: it waits in the page, without expect's back-off between retries.
     await page.getByRole('button', { name: 'Ask to join' }).waitFor();
     checkName(problems, 'join page name', title, (await readNames(page, '.name bdi'))[0]);
     const shownAdmins = await readNames(page, '.admins bdi');
-    linkAdmins.forEach((a, k) => checkName(problems, 'join page admins', a, shownAdmins[k]));
+    if (
+      shownAdmins.length !== 1 ||
+      shownAdmins[0]?.text !== VALID_ADMIN ||
+      !shownAdmins[0].isolated
+    )
+      problems.push(
+        `join page admins: ${title.marker}'s link shows ${JSON.stringify(shownAdmins)}`,
+      );
     if (i === 0) audits.push(await auditDom(page, '.name bdi, .admins bdi'));
-    // Away and back: the join page reads its link once, when it opens. /link is the lightest.
-    await navigateInApp(page, '/link');
-    await page.getByText('This browser already holds Veil').waitFor();
+    await leaveJoinPage(page);
     debug(`names: link ${String(i)} shown`);
   }
 
   debug('names: crafted links shown');
+  // — links naming hostile admin ids: an invite link's admins must be account ids, each named once,
+  // or the client refuses the link whole. Two payloads of each class that fits an account id's 64
+  // bytes (eight of each when soaking): each alone makes the join page's own previewInvite refuse a
+  // link (checked in Node, no page needed); in the browser, links of eight of them each, and one
+  // naming a valid admin twice, show the "not valid" alert, no "Ask to join", and nothing of the
+  // link — no marker of its admins or of its group's name anywhere in the document.
+  const adminSample = samplePerClass(fieldCorpus({ bytes: 64 }), ctx.soak ? 8 : 2, SEED.admins);
+  const admins = instances('a', adminSample);
+  for (const admin of admins) {
+    const refusal = inviteRefusal(craftedInviteFragment(p, { name: 'x', admins: [admin.text] }));
+    if (refusal !== 'MALFORMED')
+      problems.push(`refused links: ${admin.marker} (${admin.cls}) alone: ${String(refusal)}`);
+  }
+  const refusedLinks = Array.from(
+    { length: Math.ceil(admins.length / ADMINS_PER_REFUSED_LINK) },
+    (_, k) => admins.slice(k * ADMINS_PER_REFUSED_LINK, (k + 1) * ADMINS_PER_REFUSED_LINK),
+  ).map((some) => ({ ids: some.map((a) => a.text), markers: some.map((a) => a.marker) }));
+  refusedLinks.push({ ids: [VALID_ADMIN, VALID_ADMIN], markers: [] });
+  for (const [k, link] of refusedLinks.entries()) {
+    // The group's name is a marker too: a refused link shows no part of itself.
+    const name = `Refused ${marker('r', k)}`;
+    const fragment = craftedInviteFragment(p, { name, admins: link.ids });
+    await openJoinPage(page, fragment);
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    const asks = await page.getByRole('button', { name: 'Ask to join' }).count();
+    const html = await page.content();
+    const leaked = [marker('r', k), ...link.markers].filter((m) => html.includes(m));
+    if (asks > 0 || leaked.length > 0)
+      problems.push(`refused link ${String(k)}: ${String(asks)} asks, shows ${leaked.join(' ')}`);
+    if (k === 0) audits.push(await auditDom(page, '[role="alert"]'));
+    await leaveJoinPage(page);
+  }
+
+  debug('names: refused links refused');
   // — a real link: the victim asks, its admin declines, the page says so under the group's name.
   await navigateInApp(page, `/join#${realLink.split('#')[1]!}`);
   await expect(page.getByRole('button', { name: 'Ask to join' })).toBeVisible();

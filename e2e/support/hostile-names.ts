@@ -1,13 +1,14 @@
 // The names of suite 4's account and invite surfaces (tests/hostile-content.spec.ts): device names
 // (a device's own list, a contact's "added a device" notice) and invite links (the join page's group
-// name and admins, an admin's join requests). Node makes what a hostile person would — devices
-// added to an account under a payload's name, invite links naming a payload as the group and its
-// admins — and the browser steps read each name back with how it is laid out.
+// name, the links it refuses, an admin's join requests). Node makes what a hostile person would —
+// devices added to an account under a payload's name, invite links naming a payload as the group or
+// as its admins — and the browser steps read each name back with how it is laid out.
 import type { Page } from '@playwright/test';
-import { RelayHttp, VeilDevice } from '@veil/client';
+import { previewInvite, RelayHttp, VeilDevice } from '@veil/client';
 import { testDatabase, TEST_STRETCHING } from '@veil/client/test-support';
 import {
   encodeInviteLink,
+  ProtocolError,
   toBase64Url,
   type Ed25519PublicKey,
   type Primitives,
@@ -52,7 +53,8 @@ export function addNamedDevice(
 
 /**
  * An invite link's fragment as anyone can make one: a made-up group under `name`, asking `admins`
- * (made-up accounts) — the join page shows both before anything is verified.
+ * (made-up accounts, any 1..64-byte ids: the encoding takes them). The join page shows both before
+ * anything is verified — when every admin is an account id, named once; otherwise it refuses it.
  */
 export function craftedInviteFragment(
   p: Primitives,
@@ -68,6 +70,19 @@ export function craftedInviteFragment(
     })),
   });
   return toBase64Url(payload);
+}
+
+/**
+ * How the client, as the join page calls it (`previewInvite`), answers a link's fragment: the
+ * ProtocolError code it refuses it with, or null when it takes it.
+ */
+export function inviteRefusal(fragment: string): string | null {
+  try {
+    previewInvite(fragment);
+    return null;
+  } catch (error) {
+    return error instanceof ProtocolError ? error.code : String(error);
+  }
 }
 
 /**

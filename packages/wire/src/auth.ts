@@ -3,19 +3,13 @@
 // messages and WebAuthn byte fields travel as unpadded base64url strings.
 import Type, { type Static } from 'typebox';
 import { TicketTokenSchema } from './bytes';
+import { AccountIdSchema, UsernameSchema } from './usernames';
 
 const base64Url = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
 
 /** 256-bit random tokens (pending logins, re-auth, password change), base64url. */
 const Token = TicketTokenSchema;
-
-/** 3–32 of a–z, 0–9, `_`, `.`, `-`; the relay lower-cases it, so `Alice` and `alice` are one name. */
-export const UsernameSchema = Type.String({
-  minLength: 3,
-  maxLength: 32,
-  pattern: '^[A-Za-z0-9_.-]+$',
-});
 
 /** Any OPAQUE message (the largest, the login response, is 427 characters). */
 export const OpaqueMessageSchema = base64Url(1024);
@@ -31,7 +25,7 @@ export const WebauthnChallengeIdSchema = Token;
 
 export const AccountSummarySchema = Type.Object(
   {
-    username: Type.String({ minLength: 3, maxLength: 32 }),
+    username: AccountIdSchema,
     createdAt: Type.Integer({ minimum: 0 }),
     /** False for a passkey-only account (no OPAQUE record): it signs in with a passkey alone. */
     passwordSet: Type.Boolean(),

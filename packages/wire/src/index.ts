@@ -1,5 +1,6 @@
 // @veil/wire: the TypeBox schemas of every HTTP body and WebSocket frame, shared by relay and client.
 export * from './health';
+export * from './usernames';
 export * from './auth';
 export * from './account';
 export * from './bytes';

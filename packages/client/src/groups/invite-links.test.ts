@@ -1,15 +1,19 @@
 // Invite links end to end against a real relay on 127.0.0.1: an admin's link brings in someone who
 // is nobody's contact (request over a fresh pairwise session, proof checked, ordinary `add`), who
 // reads what is sent after and cannot open what was sent before; a forged proof and a request made
-// with a link since reset are refused; and the relay never sees the link's secret.
+// with a link since reset are refused; and the relay never sees the link's secret. Links anyone can
+// make that name admins no relay could have named are refused before anything is shown or sent.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  encodeInviteLink,
   fromBase64Url,
   joinRequestProof,
   loadPrimitives,
   openFromMany,
   ProtocolError,
+  toBase64Url,
+  type Ed25519PublicKey,
   type Primitives,
 } from '@veil/protocol';
 import { startRelay, type TestRelay } from '@veil/relay/src/test-support/start-relay';
@@ -23,12 +27,15 @@ let relay: TestRelay;
 beforeAll(async () => {
   p = await loadPrimitives();
 });
-beforeEach(async () => {
-  relay = await startRelay();
-});
-afterEach(async () => {
-  await relay.stop();
-});
+/** A relay for each test of the describe block that calls it (the links' checks need none). */
+function useRelay(): void {
+  beforeEach(async () => {
+    relay = await startRelay();
+  });
+  afterEach(async () => {
+    await relay.stop();
+  });
+}
 
 const ORIGIN = 'https://veil.test';
 
@@ -40,9 +47,10 @@ const texts = async (device: TestDevice, groupId: string): Promise<string[]> =>
 const members = async (device: TestDevice, groupId: string): Promise<string[]> =>
   (await device.groups.state(groupId))?.members.map((m) => m.accountId) ?? [];
 
-let sockets: ReturnType<TestDevice['connect']>[];
+let sockets: ReturnType<TestDevice['connect']>[] = [];
 afterEach(() => {
   for (const socket of sockets) socket.stop();
+  sockets = [];
 });
 
 /** Alice (admin) in a group with Bob; Dave, a stranger to both, online too. */
@@ -59,6 +67,8 @@ async function setUp() {
 }
 
 describe('group invite links', () => {
+  useRelay();
+
   it('brings a stranger in by link; they read what follows and nothing before', async () => {
     const { alice, bob, dave, groupId, bobSocket } = await setUp();
     await alice.groups.sendText(groupId, 'Before Dave');
@@ -212,5 +222,73 @@ describe('group invite links', () => {
       reason: 'NOT_AUTHORIZED',
     });
     expect(await members(alice, groupId)).toEqual(['alice', 'bob']);
+  });
+});
+
+describe('invite links anyone can make', () => {
+  /** A link as its maker encodes it (the protocol takes any 1..64-byte id), opened from a URL. */
+  const crafted = (admins: readonly string[]): string =>
+    `${ORIGIN}/join#${toBase64Url(
+      encodeInviteLink({
+        groupId: p.randomBytes(16),
+        secret: p.randomBytes(32),
+        name: 'Climbing',
+        admins: admins.map((accountId) => ({
+          accountId,
+          accountKey: p.randomBytes(32) as Ed25519PublicKey,
+        })),
+      }),
+    )}`;
+
+  it('are taken when every admin is an account id, named once', () => {
+    const ids = ['alice', 'bob.smith_2', 'x-y', 'z'.repeat(32)];
+    expect(previewInvite(crafted(ids)).admins).toEqual(ids);
+  });
+
+  it('are refused when an admin is not an account id, or is named twice', () => {
+    const hostile: Record<string, readonly string[]> = {
+      'bidi override': ['alice', 'ali\u202Eecilam'],
+      'bidi isolate': ['\u2067bob\u2069'],
+      'zero-width': ['bob\u200B'],
+      homoglyph: ['b\u043Eb'],
+      markup: ['<img src=x onerror=alert(1)>'],
+      'fake sender line': ['alice\nbob: hi'],
+      'upper case': ['Alice'],
+      'too short': ['al'],
+      'too long': ['a'.repeat(33)],
+      'one of eight': ['a01', 'a02', 'a03', 'a04', 'a05', 'a06', 'a07', 'a 8'],
+      duplicate: ['alice', 'bob', 'alice'],
+    };
+    for (const [what, admins] of Object.entries(hostile)) {
+      const url = crafted(admins);
+      for (const open of [parseInviteLink, previewInvite]) {
+        let error: unknown;
+        try {
+          open(url);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error, what).toBeInstanceOf(ProtocolError);
+        expect((error as ProtocolError).code, what).toBe('MALFORMED');
+        // A fixed message: the maker's words stay out of it.
+        expect((error as ProtocolError).message, what).toBe(
+          what === 'duplicate'
+            ? 'parseInviteLink: an admin is named twice'
+            : 'parseInviteLink: an admin is not an account id',
+        );
+      }
+    }
+  });
+
+  describe('requestJoin', () => {
+    useRelay();
+
+    // Without the check, it would go on to the directory and fail as UNTRUSTED_IDENTITY.
+    it('refuses one before asking anyone', async () => {
+      const dave = await newTestDevice(p, relay, 'dave');
+      await expect(
+        dave.groups.invites.requestJoin(crafted(['alice', 'Alice'])),
+      ).rejects.toMatchObject({ code: 'MALFORMED' });
+    });
   });
 });

@@ -22,6 +22,7 @@ import {
   type InviteLink,
   type Primitives,
 } from '@veil/protocol';
+import { isAccountId } from '@veil/wire';
 import type { ContactBook } from '../contacts/contact-book';
 import type { KeyStore } from '../keys/key-store';
 import type { MessengerEvent } from '../messaging/messenger';
@@ -303,7 +304,12 @@ export function previewInvite(url: string): InvitePreview {
   };
 }
 
-/** The link a URL (or a bare fragment) carries. */
+/**
+ * The link a URL (or a bare fragment) carries. Anyone can make one, so beyond its encoding (which
+ * the protocol checks, agnostic about account ids) each admin it names must be an account id as the
+ * relay hands it out, each once: a link whose admins no relay could have named is refused whole,
+ * never shown (what it calls its admins would be whatever its maker chose to show).
+ */
 export function parseInviteLink(url: string): InviteLink {
   const fragment = url.includes('#') ? url.slice(url.indexOf('#') + 1) : url;
   let bytes: Uint8Array;
@@ -312,5 +318,12 @@ export function parseInviteLink(url: string): InviteLink {
   } catch (error) {
     throw new ProtocolError('MALFORMED', 'parseInviteLink: not an invite link', { cause: error });
   }
-  return decodeInviteLink(bytes);
+  const link = decodeInviteLink(bytes);
+  const ids = link.admins.map((admin) => admin.accountId);
+  // The ids stay out of the messages: they are the link maker's words.
+  if (!ids.every(isAccountId))
+    throw new ProtocolError('MALFORMED', 'parseInviteLink: an admin is not an account id');
+  if (new Set(ids).size !== ids.length)
+    throw new ProtocolError('MALFORMED', 'parseInviteLink: an admin is named twice');
+  return link;
 }
