@@ -87,13 +87,23 @@ async function writePath(quick: boolean): Promise<Figure> {
 }
 
 /**
+ * Concurrent senders for the durable target. A closed loop cannot do better than senders divided
+ * by the time a submission waits for its commit (Little's law): with 128 in flight and a 128-wide
+ * commit taking 15–20 ms here, 6,000–8,500 env/s is the most any store could show, whatever its
+ * speed. A relay carrying 10,000 env/s has that many submissions in flight because it carries
+ * them: at ~25 ms each, 250 or more at any moment. 512 keeps a full batch (MAX_BATCH, 256) waiting
+ * while the previous one commits; 128 is kept beside it, without a target, to show the difference.
+ */
+const DURABLE_SENDERS = [128, 512] as const;
+const DURABLE_TARGET_SENDERS = 512;
+
+/**
  * Closed loop: `senders` submissions in flight at all times; counts acknowledged ones. Ours and the
  * raw limit run in alternating slices so drifting machine load lands on both sides alike.
  */
-async function durableThroughput(quick: boolean): Promise<Figure> {
+async function durableThroughput(quick: boolean, senders: number): Promise<Figure> {
   const slices = quick ? 2 : 6;
   const sliceMs = 500;
-  const senders = 128;
   const oursFixture = await openMailboxFixture({ accounts: ACCOUNTS });
   const rawFixture = await openMailboxFixture({ accounts: ACCOUNTS });
   try {
@@ -144,7 +154,7 @@ async function durableThroughput(quick: boolean): Promise<Figure> {
         unit: 'env/s',
         name: `raw prepared statements, ${senders} submissions per fsync'd transaction`,
       },
-      target: { on: 'ours', atLeast: 10_000 },
+      ...(senders === DURABLE_TARGET_SENDERS ? { target: { on: 'ours', atLeast: 10_000 } } : {}),
       detail: { senders, slices, sliceMs, acknowledged: totals.ours.count },
     };
   } finally {
@@ -154,7 +164,9 @@ async function durableThroughput(quick: boolean): Promise<Figure> {
 }
 
 async function runRelayStore(options: { quick: boolean }): Promise<SectionReport> {
-  const figures = [await writePath(options.quick), await durableThroughput(options.quick)];
+  const figures = [await writePath(options.quick)];
+  for (const senders of DURABLE_SENDERS)
+    figures.push(await durableThroughput(options.quick, senders));
   return {
     section: 'relay-store',
     title: 'Figure 2: relay store (mailbox repository on SQLite)',
