@@ -181,6 +181,7 @@ export class VeilDevice {
       // The index holds decrypted text: it goes with the key.
       this.searchValue?.close();
       this.searchValue = null;
+      this.historyValue?.close();
       this.historyValue = null;
       this.messengerValue = state === 'unlocked' ? this.newMessenger() : null;
       // Messages that came due while the vault was locked (or the device off) go now.

@@ -4,6 +4,8 @@
 // local counter, so scrolling thousands of messages is an index range read with no decryption of
 // anything outside the page.
 import Dexie from 'dexie';
+import { defaultLocks, HistoryLease, historyLockName, type LockRequester } from './history-lease';
+import { addNatively } from './native-add';
 import type { RowCodec } from './row-codec';
 import type { MessageRow, VeilDatabase } from './veil-database';
 
@@ -26,11 +28,23 @@ export type HistoryChange<T> =
 
 export class MessageStore<T> {
   private readonly listeners = new Set<(change: HistoryChange<T>) => void>();
+  /** Null where no lock can be shared with the other contexts (see history-lease.ts). */
+  private readonly lease: HistoryLease | null;
+  /**
+   * Each conversation's last sequence number given out, valid while `lease` is held in term
+   * `lastTerm` (nobody else appends then); read from the index once per conversation and term.
+   */
+  private readonly lastSeq = new Map<string, number>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private lastTerm = -1;
 
   constructor(
     private readonly db: VeilDatabase,
     private readonly codec: RowCodec,
-  ) {}
+    locks: LockRequester | null = defaultLocks(),
+  ) {
+    this.lease = locks && new HistoryLease(historyLockName(db.name), locks);
+  }
 
   /** Follows every change made through this store; returns the function that stops following. */
   onChange(listener: (change: HistoryChange<T>) => void): () => void {
@@ -42,26 +56,25 @@ export class MessageStore<T> {
     for (const listener of this.listeners) listener(change);
   }
 
-  /** Appends messages to a conversation in one transaction; returns their sequence numbers. */
+  /**
+   * Appends messages to a conversation in one transaction; returns their sequence numbers. Once
+   * the conversation's last number is known under the history lease, that transaction is a single
+   * write. A number is given out and its write's transaction opened in the same tick (Dexie makes
+   * it at once on an open database), so writes commit in the order of their numbers: IndexedDB runs
+   * overlapping read-write transactions in the order they were made, and a view refreshing from its
+   * last number never skips one. Not to be called inside a Dexie transaction: taking the lease
+   * waits outside IndexedDB, which would let that transaction commit early.
+   */
   async append(
     conversationId: string,
     messages: readonly { id: string; value: T }[],
   ): Promise<number[]> {
-    const seqs = await this.db.transaction('rw', this.db.messages, async () => {
-      const last = await this.db.messages
-        .where('[conversationId+seq]')
-        .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
-        .last();
-      let seq = last?.seq ?? 0;
-      const rows = messages.map(({ id, value }) => ({
-        id,
-        conversationId,
-        seq: ++seq,
-        body: this.codec.seal('messages', id, value),
-      }));
-      await this.db.messages.bulkAdd(rows);
-      return rows.map((row) => row.seq);
-    });
+    if (messages.length === 0) return [];
+    const lease = this.lease;
+    const seqs =
+      lease === null
+        ? await this.appendReading(conversationId, messages)
+        : await lease.run(() => this.appendLeased(lease.term, conversationId, messages));
     const added = messages.map(({ id, value }, i) => ({
       id,
       conversationId,
@@ -70,6 +83,81 @@ export class MessageStore<T> {
     }));
     this.tell({ type: 'added', messages: added });
     return seqs;
+  }
+
+  /** Under the lease: numbers from memory, one write. */
+  private async appendLeased(
+    term: number,
+    conversationId: string,
+    messages: readonly { id: string; value: T }[],
+  ): Promise<number[]> {
+    if (this.lastTerm !== term) {
+      // The lock was given up since these were read: another context may have appended.
+      this.lastSeq.clear();
+      this.loading.clear();
+      this.lastTerm = term;
+    }
+    if (!this.lastSeq.has(conversationId)) await this.loadLastSeq(conversationId);
+    // Dexie reopens a closed connection on the next request (another context upgraded or deleted
+    // the database); wait for that here, so the native write below is made in the same tick as
+    // its numbers. Only a connection closing between here and there goes through Dexie.
+    if (!this.db.isOpen()) await this.db.open();
+    const first = this.lastSeq.get(conversationId)! + 1;
+    this.lastSeq.set(conversationId, first + messages.length - 1);
+    const rows = this.seal(conversationId, first, messages);
+    // One transaction either way, all rows or none (a bare Dexie bulkAdd would keep the rows
+    // before a failing one); natively when the connection is open, the common case.
+    await (addNatively(this.db, 'messages', rows) ??
+      this.db.transaction('rw', this.db.messages, () => this.db.messages.bulkAdd(rows)));
+    return rows.map((row) => row.seq);
+  }
+
+  /** Without a lease: the last number read inside the append's own transaction, every time. */
+  private appendReading(
+    conversationId: string,
+    messages: readonly { id: string; value: T }[],
+  ): Promise<number[]> {
+    return this.db.transaction('rw', this.db.messages, async () => {
+      const last = await this.range(conversationId, Dexie.minKey).last();
+      const rows = this.seal(conversationId, (last?.seq ?? 0) + 1, messages);
+      await this.db.messages.bulkAdd(rows);
+      return rows.map((row) => row.seq);
+    });
+  }
+
+  private seal(
+    conversationId: string,
+    first: number,
+    messages: readonly { id: string; value: T }[],
+  ): MessageRow[] {
+    return messages.map(({ id, value }, i) => ({
+      id,
+      conversationId,
+      seq: first + i,
+      body: this.codec.seal('messages', id, value),
+    }));
+  }
+
+  /** Reads a conversation's last number once, however many appends to it wait for it. */
+  private loadLastSeq(conversationId: string): Promise<void> {
+    let loading = this.loading.get(conversationId);
+    if (loading === undefined) {
+      loading = this.range(conversationId, Dexie.minKey)
+        .last()
+        .then((row) => {
+          if (!this.lastSeq.has(conversationId)) this.lastSeq.set(conversationId, row?.seq ?? 0);
+        })
+        .finally(() => {
+          if (this.loading.get(conversationId) === loading) this.loading.delete(conversationId);
+        });
+      this.loading.set(conversationId, loading);
+    }
+    return loading;
+  }
+
+  /** Gives up the history lease now rather than after its idle time (the vault locks). */
+  close(): void {
+    this.lease?.close();
   }
 
   /** Replaces a message's content (edits, delivery marks) without moving it. */

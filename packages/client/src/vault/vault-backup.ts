@@ -14,6 +14,7 @@ import {
 // The no-eval build, as in store/row-codec.ts: nothing here may trip the PWA's CSP.
 import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import type { Table } from 'dexie';
+import { withHistoryLock } from '../store/history-lease';
 import type { VeilDatabase } from '../store/veil-database';
 import { VaultLock } from './vault-lock';
 
@@ -54,6 +55,14 @@ export function exportVaultBackup(
  * rows are cleared), so the restore can simply be tried again.
  */
 export async function restoreVaultBackup(
+  options: VaultBackupOptions & { source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
+): Promise<void> {
+  // Message rows come back with their counters: no store may append meanwhile from counters it
+  // kept in memory (another tab still holding an old copy of this database's history).
+  await withHistoryLock(options.db.name, () => restore(options));
+}
+
+async function restore(
   options: VaultBackupOptions & { source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
 ): Promise<void> {
   const { p, db } = options;
