@@ -105,57 +105,100 @@ export interface InsertAndPageResult {
   readonly pages: number;
 }
 
-const api = {
-  /** Inserts `count` messages one transaction each, then reads every page newest to oldest. */
-  async ours(name: string, count: number): Promise<InsertAndPageResult> {
-    await drop(name);
-    const { db, store } = await ourStore(name);
-    const insertMs = await time(async () => {
-      for (let i = 1; i <= count; i++) {
-        const value = message(i);
-        await store.append(CONVERSATION, [{ id: value.id, value }]);
-      }
-    });
-    let pages = 0;
-    const pagesMs = await time(async () => {
-      let before: number | undefined;
-      for (;;) {
-        const page = await store.page(CONVERSATION, {
-          limit: PAGE,
-          ...(before === undefined ? {} : { beforeSeq: before }),
-        });
-        if (page.length === 0) break;
-        pages += 1;
-        before = page[0]!.seq;
-      }
-    });
-    db.close();
-    await drop(name);
-    return { insertMs, pagesMs, pages };
-  },
+/** Ours and raw, open side by side while their inserts alternate. */
+interface Pair {
+  readonly db: VeilDatabase;
+  readonly store: MessageStore<ChatMessage>;
+  readonly raw: IDBDatabase;
+}
 
-  async raw(name: string, count: number): Promise<InsertAndPageResult> {
-    await drop(name);
-    const db = await openRaw(name);
-    const insertMs = await time(async () => {
-      for (let i = 1; i <= count; i++) {
-        const value = message(i);
-        await rawPut(db, [{ id: value.id, conversationId: CONVERSATION, seq: i, value }]);
+async function insertOurs(pair: Pair, from: number, to: number): Promise<number> {
+  return time(async () => {
+    for (let i = from; i < to; i++) {
+      const value = message(i);
+      await pair.store.append(CONVERSATION, [{ id: value.id, value }]);
+    }
+  });
+}
+
+async function insertRaw(pair: Pair, from: number, to: number): Promise<number> {
+  return time(async () => {
+    for (let i = from; i < to; i++) {
+      const value = message(i);
+      await rawPut(pair.raw, [{ id: value.id, conversationId: CONVERSATION, seq: i, value }]);
+    }
+  });
+}
+
+async function pagesOurs(store: MessageStore<ChatMessage>): Promise<[number, number]> {
+  let pages = 0;
+  const ms = await time(async () => {
+    let before: number | undefined;
+    for (;;) {
+      const page = await store.page(CONVERSATION, {
+        limit: PAGE,
+        ...(before === undefined ? {} : { beforeSeq: before }),
+      });
+      if (page.length === 0) break;
+      pages += 1;
+      before = page[0]!.seq;
+    }
+  });
+  return [ms, pages];
+}
+
+async function pagesRaw(db: IDBDatabase, count: number): Promise<[number, number]> {
+  let pages = 0;
+  const ms = await time(async () => {
+    let before = count + 1;
+    for (;;) {
+      const page = (await rawPage(db, before)) as { seq: number }[];
+      if (page.length === 0) break;
+      pages += 1;
+      before = page[page.length - 1]!.seq;
+    }
+  });
+  return [ms, pages];
+}
+
+const api = {
+  /**
+   * Inserts `count` messages one transaction each into ours and into raw, in `slices` alternating
+   * slices (which side goes first alternates too), so the machine's drifting load lands on both
+   * alike; then reads every page of each, newest to oldest.
+   */
+  async insertAndPage(
+    count: number,
+    slices: number,
+  ): Promise<{ ours: InsertAndPageResult; raw: InsertAndPageResult }> {
+    await drop('ours');
+    await drop('raw');
+    const { db, store } = await ourStore('ours');
+    const pair: Pair = { db, store, raw: await openRaw('raw') };
+    let oursMs = 0;
+    let rawMs = 0;
+    for (let slice = 0; slice < slices; slice++) {
+      const from = 1 + Math.floor((count * slice) / slices);
+      const to = 1 + Math.floor((count * (slice + 1)) / slices);
+      if (slice % 2 === 0) {
+        oursMs += await insertOurs(pair, from, to);
+        rawMs += await insertRaw(pair, from, to);
+      } else {
+        rawMs += await insertRaw(pair, from, to);
+        oursMs += await insertOurs(pair, from, to);
       }
-    });
-    let pages = 0;
-    const pagesMs = await time(async () => {
-      let before = count + 1;
-      for (;;) {
-        const page = (await rawPage(db, before)) as { seq: number }[];
-        if (page.length === 0) break;
-        pages += 1;
-        before = page[page.length - 1]!.seq;
-      }
-    });
+    }
+    const [oursPagesMs, oursPages] = await pagesOurs(store);
+    const [rawPagesMs, rawPages] = await pagesRaw(pair.raw, count);
+    store.close();
     db.close();
-    await drop(name);
-    return { insertMs, pagesMs, pages };
+    pair.raw.close();
+    await drop('ours');
+    await drop('raw');
+    return {
+      ours: { insertMs: oursMs, pagesMs: oursPagesMs, pages: oursPages },
+      raw: { insertMs: rawMs, pagesMs: rawPagesMs, pages: rawPages },
+    };
   },
 
   /** Fills a store with `count` messages in large transactions; returns its vault key (hex). */

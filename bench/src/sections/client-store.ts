@@ -1,8 +1,8 @@
 // Figure 4, client store, in headless Chromium: the client's history store (Dexie, every row sealed
 // under the vault key by RowCodec, MessageStore's append and page) beside raw IndexedDB storing the
-// same messages as plain objects, both one transaction per message as messages arrive; then opening
-// a conversation in a store of 100,000 messages after a reload. The page code is
-// bench/src/browser/client-store.page.ts.
+// same messages as plain objects, both one transaction per message as messages arrive (in
+// alternating slices); then opening a conversation in a store of 100,000 messages after a reload.
+// The page code is bench/src/browser/client-store.page.ts.
 
 import { fileURLToPath } from 'node:url';
 import { openBenchPage } from '../browser/browser-harness';
@@ -11,11 +11,15 @@ import type { Figure, Section, SectionReport } from '../report';
 
 const FULL = { messages: 20_000, store: 100_000 };
 const QUICK = { messages: 2_000, store: 10_000 };
+/** Ours and raw insert in this many alternating slices, so drifting load lands on both alike. */
+const SLICES = 10;
 const entry = fileURLToPath(new URL('../browser/client-store.page.ts', import.meta.url));
 
 interface BenchApi {
-  ours(name: string, count: number): Promise<InsertAndPageResult>;
-  raw(name: string, count: number): Promise<InsertAndPageResult>;
+  insertAndPage(
+    count: number,
+    slices: number,
+  ): Promise<{ ours: InsertAndPageResult; raw: InsertAndPageResult }>;
   seed(name: string, count: number): Promise<string>;
   openLastPage(name: string, keyHex: string): Promise<{ openMs: number; rows: number }>;
 }
@@ -38,8 +42,7 @@ export const clientStoreSection: Section = {
         [method, args] as const,
       ) as never;
     try {
-      const ours = await call('ours', 'ours', scale.messages);
-      const raw = await call('raw', 'raw', scale.messages);
+      const { ours, raw } = await call('insertAndPage', scale.messages, SLICES);
       const key = await call('seed', 'large', scale.store);
       await browser.page.reload();
       await browser.page.waitForFunction(() => document.title === 'ready');
