@@ -3,8 +3,9 @@
 // is one write instead of an index read and a write. Every appender of the same database (another
 // tab, another VeilDevice over it, a worker) takes the same exclusive lock before appending, so
 // while we hold it nobody else can add a row behind our back; when it is given up and taken again,
-// the numbers kept are dropped and read afresh. Safety comes from the lock alone: the hint on the
-// broadcast channel (below) only makes a holder give it up sooner.
+// the numbers kept are dropped and read afresh. Safety comes from the lock (and, against a writer
+// that takes none, from the count MessageStore sends with each write); the hint on the broadcast
+// channel (below) only makes a holder give it up sooner.
 //
 // The lock is a Web Lock (navigator.locks) where there is one: shared by every tab, window and
 // worker of the origin, like IndexedDB itself. Node (tests, tools) before 24 has no Web Locks; its

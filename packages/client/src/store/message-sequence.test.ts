@@ -163,4 +163,35 @@ describe('message sequence numbers', () => {
     expect(c1).toEqual(Array.from({ length: c1.length }, (_, i) => i + 1));
     await expectOrdered();
   });
+
+  it('catch a writer that takes no lease (a tab of an older version) and number after it', async () => {
+    counter++;
+    const store = storeOver();
+    await store.append('c1', [next(), next()]);
+    // What an older version does: read the last number inside its transaction and add after it.
+    const older = new VeilDatabase(`veil-seq-${counter}`, { indexedDB, IDBKeyRange });
+    opened.push(older);
+    const olderAppend = (id: string): Promise<void> =>
+      older.transaction('rw', older.messages, async () => {
+        const last = await older.messages
+          .where('[conversationId+seq]')
+          .between(['c1', 0], ['c1', Infinity])
+          .last();
+        await older.messages.add({
+          id,
+          conversationId: 'c1',
+          seq: (last?.seq ?? 0) + 1,
+          body: new Uint8Array(1),
+        });
+      });
+    await olderAppend('old:0');
+    expect(await store.append('c1', [next()])).toEqual([4]);
+    // Two behind our back, the first of them deleted: our kept number would fall below the second.
+    await olderAppend('old:1');
+    await olderAppend('old:2');
+    await older.messages.delete('old:1');
+    expect(await store.append('c1', [next(), next()])).toEqual([7, 8]);
+    expect(await store.append('c1', [next()])).toEqual([9]);
+    await expectOrdered();
+  });
 });

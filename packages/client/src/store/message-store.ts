@@ -5,7 +5,7 @@
 // anything outside the page.
 import Dexie from 'dexie';
 import { defaultLocks, HistoryLease, historyLockName, type LockRequester } from './history-lease';
-import { addNatively } from './native-add';
+import { addNatively, IndexCheckFailed } from './native-add';
 import type { RowCodec } from './row-codec';
 import type { MessageRow, VeilDatabase } from './veil-database';
 
@@ -100,16 +100,33 @@ export class MessageStore<T> {
     if (!this.lastSeq.has(conversationId)) await this.loadLastSeq(conversationId);
     // Dexie reopens a closed connection on the next request (another context upgraded or deleted
     // the database); wait for that here, so the native write below is made in the same tick as
-    // its numbers. Only a connection closing between here and there goes through Dexie.
+    // its numbers. Only a connection closing between here and there takes the reading path.
     if (!this.db.isOpen()) await this.db.open();
     const first = this.lastSeq.get(conversationId)! + 1;
     this.lastSeq.set(conversationId, first + messages.length - 1);
     const rows = this.seal(conversationId, first, messages);
-    // One transaction either way, all rows or none (a bare Dexie bulkAdd would keep the rows
-    // before a failing one); natively when the connection is open, the common case.
-    await (addNatively(this.db, 'messages', rows) ??
-      this.db.transaction('rw', this.db.messages, () => this.db.messages.bulkAdd(rows)));
-    return rows.map((row) => row.seq);
+    // The lease keeps our own numbers right; the count, sent with the adds, catches a writer that
+    // does not take it (a tab of an older version): any row of this conversation at or after our
+    // first number but ours means the kept number is stale, so nothing is written and the append
+    // reads the last number inside its transaction instead, as it did before the lease.
+    const written = addNatively(this.db, 'messages', rows, {
+      index: '[conversationId+seq]',
+      range: this.db.keyRanges.bound([conversationId, first], [conversationId, Infinity]),
+      expect: rows.length,
+    });
+    if (written !== null) {
+      try {
+        await written;
+        return rows.map((row) => row.seq);
+      } catch (error) {
+        if (!(error instanceof IndexCheckFailed)) throw error;
+      }
+    }
+    // Stale, or the connection closed under us: read the last number inside the transaction.
+    this.lastSeq.delete(conversationId);
+    const seqs = await this.appendReading(conversationId, messages);
+    this.lastSeq.set(conversationId, Math.max(this.lastSeq.get(conversationId) ?? 0, seqs.at(-1)!));
+    return seqs;
   }
 
   /** Without a lease: the last number read inside the append's own transaction, every time. */

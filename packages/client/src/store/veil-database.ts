@@ -70,8 +70,14 @@ export class VeilDatabase extends Dexie {
   attachmentQueue!: EntityTable<OrderedRow, 'id'>;
   attachmentChunks!: EntityTable<EncryptedRow, 'id'>;
 
+  /** The key-range constructor of this database's IndexedDB (fake-indexeddb's in Node tests). */
+  readonly keyRanges: typeof IDBKeyRange;
+
   constructor(name: string, options?: DexieOptions) {
     super(name, options);
+    // Dexie types the option loosely (`bound: Function`); it is the real constructor.
+    this.keyRanges =
+      (options?.IDBKeyRange as typeof IDBKeyRange | undefined) ?? Dexie.dependencies.IDBKeyRange;
     this.version(1).stores({
       meta: '&key',
       secrets: '&id',
