@@ -55,6 +55,7 @@ import {
   checkListNamesDevice,
   checkPrekeys,
 } from './key-checks';
+import { lastSeenWriter } from './last-seen';
 import { countPrekeys, storePrekeys, takeOneTimePrekey, type DeviceAddress } from './prekey-store';
 
 /** What a device signs to claim a new session: this label, then the session's challenge. */
@@ -112,26 +113,9 @@ async function keyDirectory(app: FastifyInstance): Promise<void> {
       .where('id', '=', accountId)
       .executeTakeFirstOrThrow();
 
-  /**
-   * Each write is a transaction of its own, fsync'd (synchronous=FULL), and a reconnect storm
-   * would pay one per socket; so "last seen" moves only once it is a minute old, as the session's
-   * does (sessions.ts). A person reads it as "a few minutes ago", never to the second.
-   */
-  const touch = async (device: DeviceAddress) => {
-    const now = Date.now();
-    await app.db
-      .updateTable('devices')
-      .set({ last_seen_at: now })
-      .where('account_id', '=', device.accountId)
-      .where('device_id', '=', device.deviceId)
-      .where((eb) =>
-        eb.or([
-          eb('last_seen_at', 'is', null),
-          eb('last_seen_at', '<', now - LAST_SEEN_RESOLUTION_MS),
-        ]),
-      )
-      .execute();
-  };
+  // Coalesced per event-loop turn (last-seen.ts); moves only once it is a minute old, as the
+  // session's does (sessions.ts): a person reads it as "a few minutes ago", never to the second.
+  const touch = lastSeenWriter(app.db, LAST_SEEN_RESOLUTION_MS);
 
   const bindSession = async (session: AuthenticatedSession, deviceId: number) => {
     await app.db
