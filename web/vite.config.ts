@@ -21,4 +21,15 @@ function announcerWithoutInlineStyle(): Plugin {
 
 export default defineConfig({
   plugins: [announcerWithoutInlineStyle(), sveltekit()],
+  build: {
+    rolldownOptions: {
+      output: {
+        // libsodium (0.4 MB gzipped, the WebAssembly inlined) in a chunk of its own. Left to the
+        // automatic splitting, Rolldown put @veil/client and @veil/protocol into the same chunk,
+        // so every app update made every device download libsodium again, and the size bench
+        // (figure 5) counted our code as libsodium's.
+        codeSplitting: { groups: [{ name: 'libsodium', test: /node_modules[\\/]libsodium/ }] },
+      },
+    },
+  },
 });
