@@ -50,7 +50,26 @@ export interface ActionApplierDeps {
 export type StoreOutcome = 'stored' | 'settled' | 'held';
 
 export class ActionApplier {
+  /**
+   * The last change queued per row. Each change reads a row, computes and writes it back, with
+   * awaits in between: our own reaction and one arriving from the socket could both read the
+   * same row and the second write drop the first's change (a CI run lost a member's reaction so).
+   */
+  private readonly rowTurns = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: ActionApplierDeps) {}
+
+  /** Runs `work` after every change to `rowId` queued before it (in this applier). */
+  private async inTurn<T>(rowId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.rowTurns.get(rowId) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    this.rowTurns.set(rowId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.rowTurns.get(rowId) === settled) this.rowTurns.delete(rowId);
+    }
+  }
 
   private rowId(id: string): string {
     return messageRowId(this.deps.codec, id);
@@ -65,7 +84,11 @@ export class ActionApplier {
    * unless already held; a delete that came first (a tombstone) keeps it deleted when that delete
    * was its author's, and is void otherwise.
    */
-  async storeReceived(message: ChatMessage, scope: ActionScope): Promise<StoreOutcome> {
+  storeReceived(message: ChatMessage, scope: ActionScope): Promise<StoreOutcome> {
+    return this.inTurn(this.rowId(message.id), () => this.storeReceivedNow(message, scope));
+  }
+
+  private async storeReceivedNow(message: ChatMessage, scope: ActionScope): Promise<StoreOutcome> {
     const { history } = this.deps;
     const held = await history.get(this.rowId(message.id));
     if (held !== undefined) {
@@ -112,9 +135,18 @@ export class ActionApplier {
    * is allowed). A delete for a message not here yet leaves a tombstone. Returns whether anything
    * changed.
    */
-  async apply(content: ActionContent, actor: Actor, scope: ActionScope): Promise<boolean> {
-    const { history } = this.deps;
+  apply(content: ActionContent, actor: Actor, scope: ActionScope): Promise<boolean> {
     const id = messageIdHex(content.target);
+    return this.inTurn(this.rowId(id), () => this.applyNow(content, actor, scope, id));
+  }
+
+  private async applyNow(
+    content: ActionContent,
+    actor: Actor,
+    scope: ActionScope,
+    id: string,
+  ): Promise<boolean> {
+    const { history } = this.deps;
     const row = await history.get(this.rowId(id));
     if (row === undefined) {
       if (content.type !== 'delete') return false; // a reaction or edit for nothing we hold
