@@ -14,6 +14,7 @@ import {
   type ActionScope,
   type Actor,
 } from './message-actions';
+import { KeyedQueue } from './keyed-queue';
 import type { MessengerEvent } from './messenger';
 import type { AttachmentCache } from '../attachments/attachment-cache';
 import type { ConversationStore } from '../store/conversation-store';
@@ -51,25 +52,13 @@ export type StoreOutcome = 'stored' | 'settled' | 'held';
 
 export class ActionApplier {
   /**
-   * The last change queued per row. Each change reads a row, computes and writes it back, with
-   * awaits in between: our own reaction and one arriving from the socket could both read the
-   * same row and the second write drop the first's change (a CI run lost a member's reaction so).
+   * Changes queued per row. Each change reads a row, computes and writes it back, with awaits in
+   * between: our own reaction and one arriving from the socket could both read the same row and
+   * the second write drop the first's change (a CI run lost a member's reaction so).
    */
-  private readonly rowTurns = new Map<string, Promise<unknown>>();
+  private readonly rowTurns = new KeyedQueue();
 
   constructor(private readonly deps: ActionApplierDeps) {}
-
-  /** Runs `work` after every change to `rowId` queued before it (in this applier). */
-  private async inTurn<T>(rowId: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.rowTurns.get(rowId) ?? Promise.resolve()).then(work, work);
-    const settled = run.catch(() => undefined);
-    this.rowTurns.set(rowId, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.rowTurns.get(rowId) === settled) this.rowTurns.delete(rowId);
-    }
-  }
 
   private rowId(id: string): string {
     return messageRowId(this.deps.codec, id);
@@ -85,7 +74,7 @@ export class ActionApplier {
    * was its author's, and is void otherwise.
    */
   storeReceived(message: ChatMessage, scope: ActionScope): Promise<StoreOutcome> {
-    return this.inTurn(this.rowId(message.id), () => this.storeReceivedNow(message, scope));
+    return this.rowTurns.run(this.rowId(message.id), () => this.storeReceivedNow(message, scope));
   }
 
   private async storeReceivedNow(message: ChatMessage, scope: ActionScope): Promise<StoreOutcome> {
@@ -137,7 +126,7 @@ export class ActionApplier {
    */
   apply(content: ActionContent, actor: Actor, scope: ActionScope): Promise<boolean> {
     const id = messageIdHex(content.target);
-    return this.inTurn(this.rowId(id), () => this.applyNow(content, actor, scope, id));
+    return this.rowTurns.run(this.rowId(id), () => this.applyNow(content, actor, scope, id));
   }
 
   private async applyNow(

@@ -13,6 +13,8 @@
 // same guarantee there. A browser without Web Locks (a page not served over HTTPS) gets no lease:
 // MessageStore then reads the last number inside every append's transaction, as it always could.
 
+import { KeyedQueue } from '../messaging/keyed-queue';
+
 /** The part of the Web Locks API used here (navigator.locks satisfies it). */
 export interface LockRequester {
   request(name: string, hold: () => Promise<void>): Promise<unknown>;
@@ -26,22 +28,8 @@ export interface LockRequester {
 const IDLE_MS = 1000;
 
 /** FIFO exclusive locks within this JavaScript realm, for where navigator.locks is missing. */
-class LocalLocks implements LockRequester {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  request(name: string, hold: () => Promise<void>): Promise<void> {
-    const before = this.tails.get(name) ?? Promise.resolve();
-    const held = before.then(hold);
-    const tail = held.catch(() => undefined);
-    this.tails.set(name, tail);
-    void tail.then(() => {
-      if (this.tails.get(name) === tail) this.tails.delete(name);
-    });
-    return held;
-  }
-}
-
-const localLocks = new LocalLocks();
+const localQueue = new KeyedQueue();
+const localLocks: LockRequester = { request: (name, hold) => localQueue.run(name, hold) };
 
 /** The lock (and channel) name for appending to the history of the database named `database`. */
 export function historyLockName(database: string): string {
