@@ -3,7 +3,7 @@
 // messages and WebAuthn byte fields travel as unpadded base64url strings.
 import Type, { type Static } from 'typebox';
 import { TicketTokenSchema } from './bytes';
-import { AccountIdSchema, UsernameSchema } from './usernames';
+import { AccountIdSchema, UsernameSchema } from './username-schemas';
 
 const base64Url = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });

@@ -5,7 +5,7 @@
 // the relay is not trusted to hand out the right keys.
 import Type, { type Static } from 'typebox';
 import { Base64UrlBytes, Base64UrlFixed, DeviceIdSchema, MillisSchema } from './bytes';
-import { UsernameSchema } from './usernames';
+import { UsernameSchema } from './username-schemas';
 
 /** The protocol's encodings, by their largest size in bytes. */
 export const KEY_SIZES = {

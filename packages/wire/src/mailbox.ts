@@ -3,7 +3,7 @@
 // and acknowledges by sequence. Nothing here names the sender: the envelope is sealed (see
 // docs/protocol.md §6), and the relay stores only (recipient device, sequence, bytes).
 import Type, { type Static } from 'typebox';
-import { UsernameSchema } from './usernames';
+import { UsernameSchema } from './username-schemas';
 import { ErrorReplySchema } from './errors';
 import { Base64UrlBytes, Base64UrlFixed, DeviceIdSchema, MillisSchema, SeqSchema } from './bytes';
 
