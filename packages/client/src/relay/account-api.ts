@@ -3,7 +3,6 @@
 // need a fresh proof (`StepUpProof`): a current TOTP code, or a re-auth token from the password, a
 // recovery code or a passkey. WebAuthn ceremonies themselves run in the browser (the PWA passes the
 // JSON from @simplewebauthn/browser through); this file only carries them.
-import * as opaque from '@serenity-kit/opaque';
 import type {
   AccountSessionListReply,
   AccountSummary,
@@ -23,6 +22,7 @@ import type {
   TotpEnrolReply,
 } from '@veil/wire';
 import type { KeyStretching } from './password-auth';
+import { opaqueClient } from './opaque-client';
 import { RelayError, type RelayHttp } from './relay-http';
 
 export type StepUpProof = StepUpBody;
@@ -55,12 +55,12 @@ export class AccountApi {
 
   /** A re-auth token from the password (OPAQUE again; the password stays here). */
   async reauthWithPassword(password: string, keyStretching?: KeyStretching): Promise<StepUpProof> {
-    await opaque.ready;
-    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
+    const opaque = await opaqueClient();
+    const { clientLoginState, startLoginRequest } = opaque.startLogin({ password });
     const start = await this.http.post<LoginStartReply>('/api/v1/account/reauth/password/start', {
       startLoginRequest,
     });
-    const finished = opaque.client.finishLogin({
+    const finished = opaque.finishLogin({
       clientLoginState,
       loginResponse: start.loginResponse,
       password,
@@ -165,15 +165,15 @@ export class AccountApi {
     keyStretching?: KeyStretching;
     keyBackup?: (exportKey: string) => { backup: string; expectedVersion: number };
   }): Promise<{ exportKey: string }> {
-    await opaque.ready;
-    const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({
+    const opaque = await opaqueClient();
+    const { clientRegistrationState, registrationRequest } = opaque.startRegistration({
       password: options.newPassword,
     });
     const start = await this.http.post<PasswordChangeStartReply>('/api/v1/account/password/start', {
       registrationRequest,
       ...options.proof,
     });
-    const { registrationRecord, exportKey } = opaque.client.finishRegistration({
+    const { registrationRecord, exportKey } = opaque.finishRegistration({
       clientRegistrationState,
       registrationResponse: start.registrationResponse,
       password: options.newPassword,

@@ -1,7 +1,6 @@
 // Password sign-up and sign-in with OPAQUE (@serenity-kit/opaque): the password never leaves this
 // device, and both flows end with OPAQUE's export key — a secret only someone who knows the password
 // can derive, which encrypts the account-key backup the relay keeps for us.
-import * as opaque from '@serenity-kit/opaque';
 import type {
   LoginFinishReply,
   LoginStartReply,
@@ -9,6 +8,7 @@ import type {
   SecondFactorBody,
   SignedInReply,
 } from '@veil/wire';
+import { opaqueClient, type OpaqueClient } from './opaque-client';
 import { RelayError, type RelayHttp } from './relay-http';
 
 /**
@@ -17,7 +17,7 @@ import { RelayError, type RelayHttp } from './relay-http';
  * sign-up and sign-in must use the same one).
  */
 export type KeyStretching = NonNullable<
-  Parameters<typeof opaque.client.finishRegistration>[0]['keyStretching']
+  Parameters<OpaqueClient['finishRegistration']>[0]['keyStretching']
 >;
 
 export interface PasswordResult {
@@ -37,8 +37,8 @@ export async function signUp(
   http: RelayHttp,
   options: { username: string; password: string; invite?: string; keyStretching?: KeyStretching },
 ): Promise<PasswordResult & { reply: SignedInReply }> {
-  await opaque.ready;
-  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({
+  const opaque = await opaqueClient();
+  const { clientRegistrationState, registrationRequest } = opaque.startRegistration({
     password: options.password,
   });
   const invite = options.invite === undefined ? {} : { invite: options.invite };
@@ -47,7 +47,7 @@ export async function signUp(
     registrationRequest,
     ...invite,
   });
-  const { registrationRecord, exportKey } = opaque.client.finishRegistration({
+  const { registrationRecord, exportKey } = opaque.finishRegistration({
     clientRegistrationState,
     registrationResponse: start.registrationResponse,
     password: options.password,
@@ -65,15 +65,15 @@ export async function signIn(
   http: RelayHttp,
   options: { username: string; password: string; keyStretching?: KeyStretching },
 ): Promise<SignInResult> {
-  await opaque.ready;
-  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({
+  const opaque = await opaqueClient();
+  const { clientLoginState, startLoginRequest } = opaque.startLogin({
     password: options.password,
   });
   const start = await http.post<LoginStartReply>('/api/v1/auth/login/start', {
     username: options.username,
     startLoginRequest,
   });
-  const finished = opaque.client.finishLogin({
+  const finished = opaque.finishLogin({
     clientLoginState,
     loginResponse: start.loginResponse,
     password: options.password,

@@ -1,0 +1,25 @@
+// OPAQUE's client (@serenity-kit/opaque), loaded on first use. Its WebAssembly is inlined as base64:
+// about 160 KB gzipped, as much as the rest of the app, and only the password flows (sign-up,
+// sign-in, adding a device with a password, a password change) need it, all of them online. The
+// service worker still precaches its chunk, so a tab on an older version can load it after an update.
+import type * as Opaque from '@serenity-kit/opaque';
+
+export type OpaqueClient = typeof Opaque.client;
+
+let loading: Promise<OpaqueClient> | undefined;
+
+export function opaqueClient(): Promise<OpaqueClient> {
+  loading ??= import('@serenity-kit/opaque').then(
+    async (opaque) => {
+      await opaque.ready;
+      return opaque.client;
+    },
+    (error: unknown) => {
+      loading = undefined; // a failed load (offline without the service worker) is retried next time
+      throw new Error('Veil could not load its password module. Check the connection and reload.', {
+        cause: error,
+      });
+    },
+  );
+  return loading;
+}
