@@ -149,6 +149,40 @@ describe('group commit', () => {
     }
   });
 
+  it('writes a fan-out larger than one statement, a device named twice getting two sequences in order', async () => {
+    const bob = ids.get('bob')!;
+    await opened.db
+      .insertInto('devices')
+      .values(
+        Array.from({ length: 248 }, (_, i) => ({
+          account_id: bob,
+          device_id: i + 3,
+          identity_key: new Uint8Array(32),
+          signing_key: new Uint8Array(32),
+          certificate: new Uint8Array(64),
+          created_at: 1,
+        })),
+      )
+      .execute();
+    await mailbox.submit(submission([{ username: 'bob', deviceId: 7 }]));
+    // 250 devices, three statements of up to 100 rows: device 1 twice within the first, device 2
+    // once in the first and once in the third, device 7 already holding one delivery.
+    const to = Array.from({ length: 250 }, (_, i) => ({ username: 'bob', deviceId: i + 1 }));
+    to.splice(5, 0, { username: 'bob', deviceId: 1 });
+    to.splice(230, 0, { username: 'bob', deviceId: 2 });
+    const reply = await mailbox.submit(submission(to));
+    expect(reply).toEqual({ duplicate: false, deliveries: 252 });
+    const seqsOf = async (deviceId: number) =>
+      (await mailbox.read({ accountId: bob, deviceId }, 0, 100)).envelopes.map((e) => e.seq);
+    expect(await seqsOf(1)).toEqual([1, 2]);
+    expect(await seqsOf(2)).toEqual([1, 2]);
+    expect(await seqsOf(7)).toEqual([1, 2]);
+    for (const deviceId of [3, 100, 101, 201, 250]) expect(await seqsOf(deviceId)).toEqual([1]);
+    // What the commit published matches what was stored, device by device.
+    const last = published.filter((p) => p.device.accountId === bob && p.device.deviceId === 1);
+    expect(last.flatMap((p) => p.envelopes.map((e) => e.seq))).toEqual([1, 2]);
+  });
+
   it('refuses only the submission that names an unknown device', async () => {
     const good = Array.from({ length: 5 }, () => submission([{ username: 'bob', deviceId: 1 }]));
     const bad = submission([{ username: 'bob', deviceId: 9 }]);
