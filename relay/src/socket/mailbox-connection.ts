@@ -14,6 +14,7 @@ import {
   type MailboxEnvelope,
   type RelayFrame,
 } from '@veil/wire';
+import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { WebSocket } from 'ws';
@@ -58,11 +59,18 @@ export interface ConnectionDeps {
   readonly onClose: (connection: MailboxConnection) => void;
   /** Called for every envelope frame written to the socket (metrics). */
   readonly onPushed?: () => void;
+  /**
+   * The TCP socket under the WebSocket, corked while one event-loop turn's envelope frames are
+   * written to it: a commit holding several submissions for this device then reaches the kernel
+   * as one write instead of one per frame.
+   */
+  readonly stream?: Pick<Duplex, 'cork' | 'uncork'>;
 }
 
 export class MailboxConnection implements AckHolder {
   private ready = false;
   private state: 'open' | 'closed' = 'open';
+  private corked = false;
   private lastSent = 0;
   private lastAcked = 0;
   /** What the database knows was acknowledged; lastAcked runs ahead of it by up to ackFlushMs. */
@@ -152,7 +160,23 @@ export class MailboxConnection implements AckHolder {
 
   /** A text frame from ready-made UTF-8 bytes (envelope-frame.ts): ws writes them as they are. */
   private sendEnvelope(envelope: MailboxEnvelope): void {
+    this.corkForThisTurn();
     this.socket.send(envelopeFrame(envelope), { binary: false });
+  }
+
+  /**
+   * Holds this turn's writes until the turn ends (Node's cork, released from setImmediate, after
+   * every callback of the commit that published them has run).
+   */
+  private corkForThisTurn(): void {
+    const stream = this.deps.stream;
+    if (stream === undefined || this.corked) return;
+    this.corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {

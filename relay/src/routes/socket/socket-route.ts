@@ -32,6 +32,7 @@ export default async function socketRoute(
       notifier: app.notifier,
       acks,
       log: request.log,
+      stream: request.raw.socket,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       onReady: (ready) => {
         app.socketHub.claimMailbox(ready);
