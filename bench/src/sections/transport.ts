@@ -17,6 +17,7 @@ import {
   reconnectStorm,
   type StormResult,
 } from '../transport/idle-and-storm';
+import { resentRequests } from '../transport/submit-over-http';
 import {
   startBareServer,
   startRelayServer,
@@ -168,6 +169,11 @@ export const transportSection: Section = {
         'Relay, bare server and load generator are three processes on the same two cores; sockets and senders come from many 127.x source addresses so per-address rate limits see many people.',
         ...(quick
           ? ['--quick: a fifth of the devices and shorter runs; the targets are for the full run.']
+          : []),
+        ...(resentRequests.count > 0
+          ? [
+              `${String(resentRequests.count)} submission(s) sent again after the server closed an idle keep-alive connection as it was reused (same clientId; the wait is in the latency).`,
+            ]
           : []),
       ],
     };

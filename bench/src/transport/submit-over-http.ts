@@ -13,6 +13,13 @@ export interface Poster {
   close(): void;
 }
 
+/**
+ * Requests sent again because the server had closed an idle keep-alive connection just as it was
+ * reused (Node's documented race: `reusedSocket` and ECONNRESET). A submission carries its
+ * clientId, so the relay takes a repeat as the same submission; the section reports the count.
+ */
+export const resentRequests = { count: 0 };
+
 export function poster(url: string, headers: Record<string, string>): Poster {
   const target = new URL(url);
   const agents = Array.from(
@@ -22,29 +29,38 @@ export function poster(url: string, headers: Record<string, string>): Poster {
   );
   let turn = 0;
   return {
-    post: (body) =>
-      new Promise((resolve, reject) => {
-        const req = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: 'POST',
-            agent: agents[turn++ % agents.length],
-            headers: {
-              ...headers,
-              'content-type': 'application/json',
-              'content-length': Buffer.byteLength(body),
+    post(body) {
+      const agent = agents[turn++ % agents.length]!;
+      const attempt = (retried: boolean): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const req = request(
+            {
+              host: target.hostname,
+              port: target.port,
+              path: target.pathname,
+              method: 'POST',
+              agent,
+              headers: {
+                ...headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              },
             },
-          },
-          (response) => {
-            response.resume();
-            response.on('end', () => resolve(response.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      }),
+            (response) => {
+              response.resume();
+              response.on('end', () => resolve(response.statusCode ?? 0));
+            },
+          );
+          req.on('error', (error: NodeJS.ErrnoException) => {
+            if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+              resentRequests.count += 1;
+              resolve(attempt(true));
+            } else reject(error);
+          });
+          req.end(body);
+        });
+      return attempt(false);
+    },
     close: () => {
       for (const agent of agents) agent.destroy();
     },
