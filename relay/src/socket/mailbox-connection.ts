@@ -109,7 +109,13 @@ export class MailboxConnection implements AckHolder {
       this.cleanUp();
     });
     socket.on('error', (err) => {
+      // A client's bad frame or a broken connection. ws has already written its close code; the
+      // socket ends a turn later, once this turn's corked writes (that close frame among them)
+      // have gone out, rather than after ws's 30 s closing handshake a bad client may never do.
       deps.log.debug({ err }, 'socket error');
+      setImmediate(() => {
+        socket.terminate();
+      });
     });
     this.heartbeat = setInterval(() => {
       if (!this.alive) {

@@ -2,7 +2,8 @@
 // exists) unless the Origin is on the allowlist and the session cookie names a live session bound
 // to a device. Frames and close codes are in packages/wire/src/socket.ts; the connection's
 // behaviour in socket/mailbox-connection.ts.
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayForbiddenOriginError } from '../../errors';
 import { AckFlusher } from '../../socket/ack-flush';
 import { MailboxConnection, SOCKET_BOUNDS } from '../../socket/mailbox-connection';
@@ -23,9 +24,14 @@ export default async function socketRoute(
   app.addHook('preValidation', async (request) => {
     app.keys.boundDevice(request.session!);
   });
+  const upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
+  app.addHook('preValidation', async (request, reply) => {
+    upgradeResponses.set(request.raw, reply.raw);
+  });
 
   app.get('/api/v1/socket', { websocket: true }, (socket, request) => {
     const session = request.session!;
+    releaseUpgrade(socket, request, upgradeResponses.get(request.raw));
     const connection = new MailboxConnection(socket, app.keys.boundDevice(session), session.id, {
       mailbox: app.mailbox,
       keys: app.keys,
@@ -44,4 +50,23 @@ export default async function socketRoute(
     app.socketHub.add(connection);
     app.metrics.socketsOpen.inc();
   });
+}
+
+/**
+ * @fastify/websocket keeps each upgrade's request and its stand-in response reachable for as long
+ * as the socket lives: the response stays assigned to the TCP socket (it routes the upgrade
+ * through Fastify with one), and the library's 'error' listener closes over both. With them stay
+ * their headers, the session cookie among them: a third of an idle socket's memory, measured on
+ * heap snapshots. Once the WebSocket is up neither is needed. The response is detached
+ * (assignSocket's counterpart), and the library's listener removed: the connection listens for
+ * errors itself and ends the socket as that listener did (terminate).
+ */
+function releaseUpgrade(
+  socket: { removeAllListeners(event: 'error'): unknown },
+  request: FastifyRequest,
+  response: ServerResponse | undefined,
+): void {
+  const tcp = request.raw.socket;
+  if (response !== undefined && response.socket === tcp) response.detachSocket(tcp);
+  socket.removeAllListeners('error');
 }
