@@ -31,7 +31,9 @@ export default async function socketRoute(
 
   app.get('/api/v1/socket', { websocket: true }, (socket, request) => {
     const session = request.session!;
-    releaseUpgrade(socket, request, upgradeResponses.get(request.raw));
+    // The library's error listeners, taken now and removed once the connection listens itself,
+    // so the socket is never without one (an 'error' with no listener would end the process).
+    const libraryListeners = socket.listeners('error');
     const connection = new MailboxConnection(socket, app.keys.boundDevice(session), session.id, {
       mailbox: app.mailbox,
       keys: app.keys,
@@ -47,6 +49,9 @@ export default async function socketRoute(
         app.socketHub.remove(closed);
       },
     });
+    releaseUpgrade(request, upgradeResponses.get(request.raw));
+    for (const listener of libraryListeners)
+      socket.removeListener('error', listener as (...args: unknown[]) => void);
     app.socketHub.add(connection);
     app.metrics.socketsOpen.inc();
   });
@@ -57,16 +62,12 @@ export default async function socketRoute(
  * as the socket lives: the response stays assigned to the TCP socket (it routes the upgrade
  * through Fastify with one), and the library's 'error' listener closes over both. With them stay
  * their headers, the session cookie among them: a third of an idle socket's memory, measured on
- * heap snapshots. Once the WebSocket is up neither is needed. The response is detached
- * (assignSocket's counterpart), and the library's listener removed: the connection listens for
- * errors itself and ends the socket as that listener did (terminate).
+ * heap snapshots. Once the WebSocket is up neither is needed. The response is detached here
+ * (assignSocket's counterpart) and the handler removes the library's listeners: the connection
+ * listens for errors itself and ends the socket as that listener did (terminate; it logs at debug
+ * level, since a socket error is a client's bad frame or a broken connection, not the relay's).
  */
-function releaseUpgrade(
-  socket: { removeAllListeners(event: 'error'): unknown },
-  request: FastifyRequest,
-  response: ServerResponse | undefined,
-): void {
+function releaseUpgrade(request: FastifyRequest, response: ServerResponse | undefined): void {
   const tcp = request.raw.socket;
   if (response !== undefined && response.socket === tcp) response.detachSocket(tcp);
-  socket.removeAllListeners('error');
 }
