@@ -54,31 +54,44 @@ const LAZY_MODULES: readonly LazyModule[] = [
 ];
 
 /**
- * Files of a lazy module's chunks and of what they import, per Vite's manifest, with a label each,
- * and whether any other chunk imports one of them statically (then they load with it, not lazily).
+ * Files of a lazy module's chunks, with a label each, per Vite's manifest: its dynamic entries and
+ * the chunks only they import (a chunk the app imports too, such as Rolldown's runtime, stays app
+ * JS), and whether any other chunk imports one of its entries statically (then it loads with that
+ * chunk, not lazily).
  */
 function lazyFiles(
   manifest: Record<string, ManifestChunk>,
   module: LazyModule,
 ): { files: Map<string, string>; eager: boolean } {
-  const files = new Map<string, string>();
-  const keys = new Set<string>();
-  const visit = (key: string, label: string): void => {
-    const chunk = manifest[key];
-    if (chunk === undefined || files.has(chunk.file)) return;
-    files.set(chunk.file, label);
-    keys.add(key);
-    for (const imported of chunk.imports ?? []) visit(imported, label);
-  };
+  const importers = new Map<string, string[]>();
+  for (const [key, chunk] of Object.entries(manifest)) {
+    for (const imported of chunk.imports ?? []) {
+      importers.set(imported, [...(importers.get(imported) ?? []), key]);
+    }
+  }
+  const labels = new Map<string, string>();
   for (const key of Object.keys(manifest)) {
     const match = module.pattern.exec(key);
-    if (match !== null && manifest[key]!.isDynamicEntry === true) visit(key, match[0]);
+    if (match !== null && manifest[key]!.isDynamicEntry === true) labels.set(key, match[0]);
   }
-  const eager = Object.entries(manifest).some(
-    ([key, chunk]) =>
-      !keys.has(key) &&
-      (chunk.imports ?? []).some((imported) => keys.has(imported) && module.pattern.test(imported)),
+  const entries = new Set(labels.keys());
+  // Grows until no chunk is left whose importers are all lazy already.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [key, label] of [...labels]) {
+      for (const imported of manifest[key]!.imports ?? []) {
+        if (labels.has(imported)) continue;
+        if ((importers.get(imported) ?? []).every((importer) => labels.has(importer))) {
+          labels.set(imported, label);
+          grew = true;
+        }
+      }
+    }
+  }
+  const eager = [...entries].some((key) =>
+    (importers.get(key) ?? []).some((importer) => !labels.has(importer)),
   );
+  const files = new Map([...labels].map(([key, label]) => [manifest[key]!.file, label]));
   return { files, eager };
 }
 

@@ -102,6 +102,7 @@ export const transportSection: Section = {
   name: 'transport',
   async run({ quick }): Promise<SectionReport> {
     const scale = quick ? QUICK : FULL;
+    resentRequests.count = 0;
     const devices = Math.max(scale.idleSockets, scale.fanOutDevices + scale.stormDevices);
 
     // The relay first: its capacity sets the rate both servers' latency is measured at.

@@ -14,9 +14,12 @@ export interface Poster {
 }
 
 /**
- * Requests sent again because the server had closed an idle keep-alive connection just as it was
- * reused (Node's documented race: `reusedSocket` and ECONNRESET). A submission carries its
- * clientId, so the relay takes a repeat as the same submission; the section reports the count.
+ * Requests sent again, by either server's posters, because the server had closed an idle
+ * keep-alive connection just as it was reused (Node's documented race: `reusedSocket` and
+ * ECONNRESET, a connection closed before the request was read). Were a request ever read before
+ * the reset, the relay would take the repeat as the same submission (its clientId), and the bare
+ * server, which keeps no ids, would deliver it twice and fail the run on the duplicate. The
+ * transport section resets the count and reports it.
  */
 export const resentRequests = { count: 0 };
 
