@@ -179,8 +179,10 @@ describe('group commit', () => {
     expect(await seqsOf(7)).toEqual([1, 2]);
     for (const deviceId of [3, 100, 101, 201, 250]) expect(await seqsOf(deviceId)).toEqual([1]);
     // What the commit published matches what was stored, device by device.
-    const last = published.filter((p) => p.device.accountId === bob && p.device.deviceId === 1);
-    expect(last.flatMap((p) => p.envelopes.map((e) => e.seq))).toEqual([1, 2]);
+    const toDevice1 = published.filter(
+      (p) => p.device.accountId === bob && p.device.deviceId === 1,
+    );
+    expect(toDevice1.flatMap((p) => p.envelopes.map((e) => e.seq))).toEqual([1, 2]);
   });
 
   it('refuses only the submission that names an unknown device', async () => {
