@@ -6,6 +6,7 @@
 // This is the mailbox's one SQLite-specific part; a Postgres port would give it its own writer.
 import type { DeviceListCounter } from '@veil/wire';
 import type SQLite from 'better-sqlite3';
+import { withStatementCache } from '../db/statement-cache';
 import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
 import type { ItemWriter } from './batch-transaction';
@@ -58,9 +59,14 @@ const INSERT_ENVELOPE = `INSERT INTO envelopes (client_id_hash, body, created_at
 // 10 + 10 statements instead of 1,000 + 1,000, and crossing from JavaScript into SQLite once per
 // row was most of the commit's CPU (alone on a real SQLite file: 4.8 → 2.8 ms per 1,000 devices).
 const ROWS_PER_STATEMENT = 100;
-const nextSeqSql = (rows: number) => `INSERT INTO mailbox_heads (account_id, device_id, next_seq)
-  VALUES ${Array<string>(rows).fill('(?, ?, 2)').join(', ')}
-  ON CONFLICT (account_id, device_id) DO UPDATE SET next_seq = mailbox_heads.next_seq + 1
+// Each distinct device of an envelope once, its head advanced by the deliveries it gets there
+// (a device named twice gets two); RETURNING gives the head after, so its sequences are the
+// `count` numbers below it.
+const advanceHeadsSql = (rows: number) =>
+  `INSERT INTO mailbox_heads (account_id, device_id, next_seq)
+  VALUES ${Array<string>(rows).fill('(?, ?, 1 + ?)').join(', ')}
+  ON CONFLICT (account_id, device_id)
+    DO UPDATE SET next_seq = mailbox_heads.next_seq + excluded.next_seq - 1
   RETURNING account_id, device_id, next_seq`;
 const insertDeliverySql = (rows: number) =>
   `INSERT INTO deliveries (account_id, device_id, seq, envelope_id, key_record)
@@ -89,51 +95,42 @@ export function submissionWriter(
   const known = sqlite.prepare<[Buffer], { digest: Buffer; deliveries: number }>(KNOWN);
   const insertSubmission = sqlite.prepare<[Buffer, Buffer, number, number]>(INSERT_SUBMISSION);
   const insertEnvelope = sqlite.prepare<[Buffer, Buffer, number, number]>(INSERT_ENVELOPE);
-  // One statement per row count, prepared when a count first occurs (at most 2 × 100).
-  const nextSeqs = new Map<number, SQLite.Statement<unknown[], HeadRow>>();
-  const insertDeliveries = new Map<number, SQLite.Statement>();
-  const statement = <S>(cache: Map<number, S>, rows: number, make: () => S): S => {
-    let prepared = cache.get(rows);
-    if (prepared === undefined) cache.set(rows, (prepared = make()));
-    return prepared;
+  // Multi-row statements, prepared once per row count and SQL text (db/statement-cache.ts).
+  const statements = withStatementCache(sqlite, 2 * ROWS_PER_STATEMENT);
+  const inChunks = <T>(rows: readonly T[], each: (chunk: readonly T[]) => void): void => {
+    for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT)
+      each(rows.slice(from, from + ROWS_PER_STATEMENT));
   };
+  const key = (accountId: number, deviceId: number) => `${String(accountId)}/${String(deviceId)}`;
 
-  /**
-   * Advances the heads of `devices` (one envelope's recipients, in order) and returns the sequence
-   * each delivery gets. A device named twice gets two sequences, in the order it was named.
-   */
+  /** The sequence each of `devices` (one envelope's recipients, in order) gets. */
   const assignSeqs = (devices: readonly DeviceAddress[]): number[] => {
-    const seqs = new Array<number>(devices.length);
-    for (let from = 0; from < devices.length; from += ROWS_PER_STATEMENT) {
-      const slice = devices.slice(from, from + ROWS_PER_STATEMENT);
-      const heads = statement(nextSeqs, slice.length, () =>
-        sqlite.prepare<unknown[], HeadRow>(nextSeqSql(slice.length)),
-      ).all(slice.flatMap((device) => [device.accountId, device.deviceId]));
-      // RETURNING gives no row order; the sequences a device got in this statement, ascending.
-      const given = new Map<string, number[]>();
-      for (const head of heads) {
-        const key = `${String(head.account_id)}/${String(head.device_id)}`;
-        const list = given.get(key);
-        if (list === undefined) given.set(key, [head.next_seq - 1]);
-        else list.push(head.next_seq - 1);
-      }
-      for (const list of given.values()) if (list.length > 1) list.sort((a, b) => a - b);
-      slice.forEach((device, i) => {
-        seqs[from + i] = given
-          .get(`${String(device.accountId)}/${String(device.deviceId)}`)!
-          .shift()!;
-      });
+    const counts = new Map<string, { device: DeviceAddress; count: number; next: number }>();
+    for (const device of devices) {
+      const entry = counts.get(key(device.accountId, device.deviceId));
+      if (entry === undefined)
+        counts.set(key(device.accountId, device.deviceId), { device, count: 1, next: 0 });
+      else entry.count += 1;
     }
-    return seqs;
+    inChunks([...counts.values()], (chunk) => {
+      const params = chunk.flatMap(({ device, count }) => [
+        device.accountId,
+        device.deviceId,
+        count,
+      ]);
+      const heads = statements.prepare(advanceHeadsSql(chunk.length)).all(params) as HeadRow[];
+      for (const head of heads) {
+        const entry = counts.get(key(head.account_id, head.device_id))!;
+        entry.next = head.next_seq - entry.count;
+      }
+    });
+    return devices.map((device) => counts.get(key(device.accountId, device.deviceId))!.next++);
   };
 
   const insertRows = (rows: readonly (number | Buffer | null)[][]): void => {
-    for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
-      const slice = rows.slice(from, from + ROWS_PER_STATEMENT);
-      statement(insertDeliveries, slice.length, () =>
-        sqlite.prepare(insertDeliverySql(slice.length)),
-      ).run(slice.flat());
-    }
+    inChunks(rows, (chunk) => {
+      statements.prepare(insertDeliverySql(chunk.length)).run(chunk.flat());
+    });
   };
 
   return {
