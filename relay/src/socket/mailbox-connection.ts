@@ -14,7 +14,6 @@ import {
   type MailboxEnvelope,
   type RelayFrame,
 } from '@veil/wire';
-import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { WebSocket } from 'ws';
@@ -31,6 +30,7 @@ import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
 import { AckFlusher, type AckHolder } from './ack-flush';
 import { envelopeFrame } from './envelope-frame';
 import { FrameBudget } from './frame-budget';
+import type { Corkable, TurnCork } from './turn-cork';
 
 const checkFrame = Compile(ClientFrameSchema);
 
@@ -60,17 +60,15 @@ export interface ConnectionDeps {
   /** Called for every envelope frame written to the socket (metrics). */
   readonly onPushed?: () => void;
   /**
-   * The TCP socket under the WebSocket, corked while one event-loop turn's envelope frames are
-   * written to it: a commit holding several submissions for this device then reaches the kernel
-   * as one write instead of one per frame.
+   * The TCP socket under the WebSocket, with the relay's TurnCork (turn-cork.ts): a turn's
+   * envelope frames to this device reach the kernel in one write.
    */
-  readonly stream?: Pick<Duplex, 'cork' | 'uncork'>;
+  readonly cork?: { readonly stream: Corkable; readonly turn: TurnCork };
 }
 
 export class MailboxConnection implements AckHolder {
   private ready = false;
   private state: 'open' | 'closed' = 'open';
-  private corked = false;
   private lastSent = 0;
   private lastAcked = 0;
   /** What the database knows was acknowledged; lastAcked runs ahead of it by up to ackFlushMs. */
@@ -166,23 +164,8 @@ export class MailboxConnection implements AckHolder {
 
   /** A text frame from ready-made UTF-8 bytes (envelope-frame.ts): ws writes them as they are. */
   private sendEnvelope(envelope: MailboxEnvelope): void {
-    this.corkForThisTurn();
+    if (this.deps.cork !== undefined) this.deps.cork.turn.hold(this.deps.cork.stream);
     this.socket.send(envelopeFrame(envelope), { binary: false });
-  }
-
-  /**
-   * Holds this turn's writes until the turn ends (Node's cork, released from setImmediate, after
-   * every callback of the commit that published them has run).
-   */
-  private corkForThisTurn(): void {
-    const stream = this.deps.stream;
-    if (stream === undefined || this.corked) return;
-    this.corked = true;
-    stream.cork();
-    setImmediate(() => {
-      this.corked = false;
-      stream.uncork();
-    });
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayForbiddenOriginError } from '../../errors';
 import { AckFlusher } from '../../socket/ack-flush';
 import { MailboxConnection, SOCKET_BOUNDS } from '../../socket/mailbox-connection';
+import { TurnCork } from '../../socket/turn-cork';
 
 export default async function socketRoute(
   app: FastifyInstance,
@@ -14,6 +15,7 @@ export default async function socketRoute(
 ): Promise<void> {
   const allowed = new Set(options.allowedOrigins);
   const acks = new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
+  const cork = new TurnCork();
 
   app.addHook('preValidation', async (request) => {
     // Browsers always send Origin on a WebSocket upgrade; a missing one is not a browser we serve.
@@ -40,7 +42,7 @@ export default async function socketRoute(
       notifier: app.notifier,
       acks,
       log: request.log,
-      stream: request.raw.socket,
+      cork: { stream: request.raw.socket, turn: cork },
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       onReady: (ready) => {
         app.socketHub.claimMailbox(ready);
