@@ -181,6 +181,10 @@ export const AUDIT_ALLOWLIST: Readonly<Record<string, Readonly<Record<string, Co
     deliveries: meta('how many device mailboxes a submission went to'),
     expires_at: timestamp('retry window end'),
   },
+  directory_version: {
+    id: meta('always 1 (a single row)'),
+    version: meta('how many times accounts, devices and device lists changed in all'),
+  },
   blobs: {
     id: { class: C.randomId, note: 'attachment id (the download capability)' },
     account_id: meta('who uploaded an attachment (for the quota)'),

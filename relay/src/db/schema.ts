@@ -209,6 +209,12 @@ export interface BlobsTable {
   expires_at: number;
 }
 
+/** One row (id 1): moves on every change to accounts, devices and device lists (migration 0004). */
+export interface DirectoryVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   password_records: PasswordRecordsTable;
@@ -230,6 +236,7 @@ export interface Database {
   mailbox_heads: MailboxHeadsTable;
   blobs: BlobsTable;
   submissions: SubmissionsTable;
+  directory_version: DirectoryVersionTable;
 }
 
 export type Account = Selectable<AccountsTable>;

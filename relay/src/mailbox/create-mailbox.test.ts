@@ -7,8 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailboxEnvelope, SubmitBody } from '@veil/wire';
+import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../db/open-database';
+import { DATABASE_FILE, openDatabase, type OpenedDatabase } from '../db/open-database';
 import { RelayClientIdReusedError } from '../errors';
 import type { DeviceAddress } from '../keys/prekey-store';
 import { createMailbox, type MailboxService } from './create-mailbox';
@@ -194,6 +195,36 @@ describe('group commit', () => {
     expect(refused.status).toBe('rejected');
     expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(RelayUnknownDevicesError);
     expect(await storedCount()).toBe(5);
+  });
+
+  it('sees a device added or removed and an account disabled since it last looked, whoever wrote it', async () => {
+    const toBob3 = () => mailbox.submit(submission([{ username: 'bob', deviceId: 3 }]));
+    await expect(toBob3()).rejects.toBeInstanceOf(RelayUnknownDevicesError);
+    // Another process on the same file, as `veil-relay` would be: no in-process hook sees it.
+    const other = new SQLite(join(dir, DATABASE_FILE));
+    try {
+      other
+        .prepare(
+          `INSERT INTO devices (account_id, device_id, identity_key, signing_key, certificate,
+            created_at) VALUES (?, 3, zeroblob(32), zeroblob(32), zeroblob(64), 1)`,
+        )
+        .run(ids.get('bob')!);
+      expect((await toBob3()).deliveries).toBe(1);
+      other
+        .prepare('DELETE FROM devices WHERE account_id = ? AND device_id = 3')
+        .run(ids.get('bob')!);
+      await expect(toBob3()).rejects.toBeInstanceOf(RelayUnknownDevicesError);
+    } finally {
+      other.close();
+    }
+    const toBob1 = () => mailbox.submit(submission([{ username: 'bob', deviceId: 1 }]));
+    await toBob1();
+    await opened.db
+      .updateTable('accounts')
+      .set({ status: 'disabled' })
+      .where('username', '=', 'bob')
+      .execute();
+    await expect(toBob1()).rejects.toBeInstanceOf(RelayUnknownDevicesError);
   });
 
   it('stores a client id once when it comes twice in one batch', async () => {
