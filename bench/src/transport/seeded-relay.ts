@@ -27,11 +27,15 @@ const DAY_MS = 24 * 3600 * 1000;
 export async function startSeededRelay(options: { devices: number }): Promise<SeededRelay> {
   const dataDir = await mkdtemp(join(tmpdir(), 'veil-bench-transport-'));
   const cookies = await seed(dataDir, options.devices + 1);
-  const relay = await startRelayProcess({
-    VEIL_DATA_DIR: dataDir,
-    // Sign-ups are closed: every account here was seeded.
-    VEIL_REGISTRATION: 'closed',
-  });
+  const relay = await startRelayProcess(
+    {
+      VEIL_DATA_DIR: dataDir,
+      // Sign-ups are closed: every account here was seeded.
+      VEIL_REGISTRATION: 'closed',
+    },
+    // Memory per idle socket is read after a full collection (idle-and-storm.ts).
+    { exposeGc: true },
+  );
   return {
     relay,
     pid: relay.pid,

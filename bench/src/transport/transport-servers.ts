@@ -16,6 +16,8 @@ export interface TransportServer {
   readonly username: (index: number) => string;
   /** Submits one body for the named devices; resolves when the server has answered (200). */
   submit(body: string, recipients: readonly string[]): Promise<void>;
+  /** A full garbage collection in the server's process (both run with --expose-gc). */
+  collectGarbage(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startRelayServer(devices: number): Promise<TransportServer
       const status = await sender.post(submitBody(body, recipients));
       if (status !== 200) throw new Error(`relay refused a submission (${String(status)})`);
     },
+    collectGarbage: () => seeded.relay.collectGarbage(),
     dispose: async () => {
       sender.close();
       await seeded.dispose();
@@ -59,16 +62,16 @@ const bareScript = fileURLToPath(new URL('bare-broadcast-server.ts', import.meta
 export async function startBareServer(
   options: { queued?: number; queuedBytes?: number } = {},
 ): Promise<TransportServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bareScript], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', bareScript], {
     env: {
       ...process.env,
       BARE_QUEUED: String(options.queued ?? 0),
       BARE_QUEUED_BYTES: String(options.queuedBytes ?? 256),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  let output = '';
   const port = await new Promise<string>((resolve, reject) => {
-    let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
       const match = /bare listening on (\d+)/.exec(output);
@@ -76,6 +79,7 @@ export async function startBareServer(
     });
     child.once('exit', () => reject(new Error(`bare server exited early: ${output}`)));
   });
+  const collections = () => output.split('gc done\n').length - 1;
   const base = `http://127.0.0.1:${port}`;
   const sender = poster(`${base}/broadcast`, {});
   const username = (index: number) => `load${String(index)}`;
@@ -90,6 +94,14 @@ export async function startBareServer(
     submit: async (body, recipients) => {
       const status = await sender.post(submitBody(body, recipients));
       if (status !== 200) throw new Error(`bare server refused a submission (${String(status)})`);
+    },
+    collectGarbage: async () => {
+      const done = collections() + 1;
+      child.stdin.write('gc\n');
+      while (collections() < done) {
+        if (child.exitCode !== null) throw new Error(`bare server exited: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
     dispose: async () => {
       sender.close();

@@ -15,6 +15,13 @@ export interface RelayProcess {
   kill(): Promise<void>;
   /** SIGTERM: the graceful path. */
   stop(): Promise<void>;
+  /** A full garbage collection in the relay; only for a process started with `exposeGc`. */
+  collectGarbage(): Promise<void>;
+}
+
+export interface RelayProcessOptions {
+  /** Node's --expose-gc, and stdin kept open for `collectGarbage`. */
+  readonly exposeGc?: boolean;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -24,8 +31,11 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
-  return (await standbyRelayProcess(env)).start();
+export async function startRelayProcess(
+  env: Record<string, string>,
+  options: RelayProcessOptions = {},
+): Promise<RelayProcess> {
+  return (await standbyRelayProcess(env, options)).start();
 }
 
 /** A relay process with its modules loaded, serving once `start()` is called. */
@@ -39,21 +49,41 @@ export interface StandbyRelay {
  * Spawns a relay that loads everything and then waits: restarting after a kill is then as quick
  * as opening the database (tests that kill the relay again and again keep one standing by).
  */
-export async function standbyRelayProcess(env: Record<string, string>): Promise<StandbyRelay> {
+export async function standbyRelayProcess(
+  env: Record<string, string>,
+  options: RelayProcessOptions = {},
+): Promise<StandbyRelay> {
   const origin = 'http://127.0.0.1:8080';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/test-support/standby-server.ts'], {
-    cwd: relayDir,
-    env: {
-      ...process.env,
-      VEIL_HOST: '127.0.0.1',
-      VEIL_PORT: '0',
-      VEIL_LOG_LEVEL: 'info',
-      VEIL_ORIGIN: origin,
-      ...env,
+  const flags = options.exposeGc === true ? ['--expose-gc'] : [];
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', 'src/test-support/standby-server.ts'],
+    {
+      cwd: relayDir,
+      env: {
+        ...process.env,
+        VEIL_HOST: '127.0.0.1',
+        VEIL_PORT: '0',
+        VEIL_LOG_LEVEL: 'info',
+        VEIL_ORIGIN: origin,
+        ...env,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
+  // "gc done" answers counted from where the last count stopped: the output grows with the log.
+  let collected = 0;
+  let scanned = 0;
+  const collections = () => {
+    for (let at = output.indexOf('gc done\n', scanned); at >= 0;) {
+      collected += 1;
+      scanned = at + 'gc done\n'.length;
+      at = output.indexOf('gc done\n', scanned);
+    }
+    scanned = Math.max(scanned, output.length - 'gc done\n'.length);
+    return collected;
+  };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const handle: RelayProcess = {
@@ -69,10 +99,22 @@ export async function standbyRelayProcess(env: Record<string, string>): Promise<
       child.kill('SIGTERM');
       await exited(child);
     },
+    async collectGarbage() {
+      if (options.exposeGc !== true) throw new Error('the relay was started without exposeGc');
+      const done = collections() + 1;
+      child.stdin.write('gc\n');
+      const deadline = Date.now() + 30_000;
+      while (collections() < done) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the relay did not collect garbage:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
   };
   return {
     async start() {
-      child.stdin.end('start\n');
+      if (options.exposeGc === true) child.stdin.write('start\n');
+      else child.stdin.end('start\n');
       // Only there so a broken relay fails the test instead of hanging it. The first start of a
       // run comes right after the spawn, so it includes loading every module under tsx: during a
       // soak run on the loaded machine (load average 25) that alone took over the minute this
