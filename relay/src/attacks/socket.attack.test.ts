@@ -226,14 +226,19 @@ class FrameSink extends EventEmitter {
 
   connect(accountId: number, deviceId: number): MailboxConnection {
     const { app } = relay;
-    return new MailboxConnection(this as unknown as LiveSocket, { accountId, deviceId }, 0, {
-      mailbox: app.mailbox,
-      keys: app.keys,
-      notifier: app.notifier,
-      log: app.log,
-      onReady: () => undefined,
-      onClose: () => undefined,
-    });
+    return new MailboxConnection(
+      this as unknown as LiveSocket,
+      { accountId, deviceId },
+      0,
+      {
+        mailbox: app.mailbox,
+        keys: app.keys,
+        notifier: app.notifier,
+        onReady: () => undefined,
+        onClose: () => undefined,
+      },
+      { log: app.log },
+    );
   }
 
   send(data: string): void {

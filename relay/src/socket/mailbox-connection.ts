@@ -30,6 +30,7 @@ import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
 import { AckFlusher, type AckHolder } from './ack-flush';
 import { envelopeFrame } from './envelope-frame';
 import { FrameBudget } from './frame-budget';
+import { Heartbeat, type Beating } from './heartbeat';
 import type { Corkable, TurnCork } from './turn-cork';
 
 const checkFrame = Compile(ClientFrameSchema);
@@ -44,6 +45,10 @@ export const SOCKET_BOUNDS = {
   ackFlushMs: 250,
 } as const;
 
+/**
+ * What every connection of the relay shares: one object for all of them (socket-route.ts), since
+ * an idle socket's memory is per-connection objects and closures (bench: transport).
+ */
 export interface ConnectionDeps {
   readonly mailbox: MailboxService;
   readonly keys: KeyDirectory;
@@ -53,20 +58,28 @@ export interface ConnectionDeps {
    * one, the connection flushes its acks on its own timer.
    */
   readonly acks?: AckFlusher;
-  readonly log: FastifyBaseLogger;
+  /** The relay's one heartbeat timer (heartbeat.ts); without one, the connection has its own. */
+  readonly heartbeat?: Heartbeat;
   readonly heartbeatMs?: number;
   readonly onReady: (connection: MailboxConnection) => void;
   readonly onClose: (connection: MailboxConnection) => void;
   /** Called for every envelope frame written to the socket (metrics). */
   readonly onPushed?: () => void;
-  /**
-   * The TCP socket under the WebSocket, with the relay's TurnCork (turn-cork.ts): a turn's
-   * envelope frames to this device reach the kernel in one write.
-   */
-  readonly cork?: { readonly stream: Corkable; readonly turn: TurnCork };
+  /** The relay's TurnCork (turn-cork.ts), for connections given their TCP socket. */
+  readonly turn?: TurnCork;
 }
 
-export class MailboxConnection implements AckHolder {
+/** What is this connection's own. */
+export interface ConnectionOwn {
+  readonly log: FastifyBaseLogger;
+  /**
+   * The TCP socket under the WebSocket: with the deps' TurnCork, a turn's envelope frames to this
+   * device reach the kernel in one write.
+   */
+  readonly stream?: Corkable;
+}
+
+export class MailboxConnection implements AckHolder, Beating {
   private ready = false;
   private state: 'open' | 'closed' = 'open';
   private lastSent = 0;
@@ -84,7 +97,9 @@ export class MailboxConnection implements AckHolder {
     SOCKET_LIMITS.framesPerSecond,
     SOCKET_LIMITS.frameBurst,
   );
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat;
+  private readonly log: FastifyBaseLogger;
+  private readonly stream: Corkable | undefined;
   private retry: NodeJS.Timeout | null = null;
   private readonly acks: AckFlusher;
   /** Serialises frame handling, so an ack never overtakes the hello before it. */
@@ -95,8 +110,12 @@ export class MailboxConnection implements AckHolder {
     readonly device: DeviceAddress,
     readonly sessionId: number,
     private readonly deps: ConnectionDeps,
+    own: ConnectionOwn,
   ) {
+    this.log = own.log;
+    this.stream = own.stream;
     this.acks = deps.acks ?? new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
+    this.heartbeat = deps.heartbeat ?? new Heartbeat(deps.heartbeatMs ?? SOCKET_LIMITS.heartbeatMs);
     socket.on('message', (data, isBinary) => {
       this.onMessage(data, isBinary);
     });
@@ -110,20 +129,22 @@ export class MailboxConnection implements AckHolder {
       // A client's bad frame or a broken connection. ws has already written its close code; the
       // socket ends a turn later, once this turn's corked writes (that close frame among them)
       // have gone out, rather than after ws's 30 s closing handshake a bad client may never do.
-      deps.log.debug({ err }, 'socket error');
+      this.log.debug({ err }, 'socket error');
       setImmediate(() => {
         socket.terminate();
       });
     });
-    this.heartbeat = setInterval(() => {
-      if (!this.alive) {
-        socket.terminate();
-        return;
-      }
-      this.alive = false;
-      socket.ping();
-    }, deps.heartbeatMs ?? SOCKET_LIMITS.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeat.add(this);
+  }
+
+  /** From the heartbeat: a ping, or the end of a socket that did not answer the last one. */
+  beat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
   }
 
   /** A method, not a field read: the socket can close while any await is pending. */
@@ -140,7 +161,7 @@ export class MailboxConnection implements AckHolder {
   private cleanUp(): void {
     if (this.isClosed()) return;
     this.state = 'closed';
-    clearInterval(this.heartbeat);
+    this.heartbeat.remove(this);
     if (this.retry !== null) clearTimeout(this.retry);
     this.acks.cancel(this);
     this.flushAcks();
@@ -154,7 +175,7 @@ export class MailboxConnection implements AckHolder {
     this.deps.keys.seen(this.device).catch((err: unknown) => {
       // Most likely the relay closing its database as it shuts down: nothing to act on, and a
       // missed "last seen" is only a coarser one.
-      this.deps.log.debug({ err }, 'last-seen update failed');
+      this.log.debug({ err }, 'last-seen update failed');
     });
   }
 
@@ -164,7 +185,7 @@ export class MailboxConnection implements AckHolder {
 
   /** A text frame from ready-made UTF-8 bytes (envelope-frame.ts): ws writes them as they are. */
   private sendEnvelope(envelope: MailboxEnvelope): void {
-    if (this.deps.cork !== undefined) this.deps.cork.turn.hold(this.deps.cork.stream);
+    if (this.stream !== undefined) this.deps.turn?.hold(this.stream);
     this.socket.send(envelopeFrame(envelope), { binary: false });
   }
 
@@ -192,7 +213,7 @@ export class MailboxConnection implements AckHolder {
     this.queue = this.queue
       .then(() => this.handle(frame))
       .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'socket frame failed');
+        this.log.error({ err }, 'socket frame failed');
         this.close(1011, 'internal error');
       });
   }
@@ -260,7 +281,7 @@ export class MailboxConnection implements AckHolder {
     this.deps.mailbox.ack(this.device, upTo).catch((err: unknown) => {
       // Left for the next ack, the next hello or the TTL sweep: nothing is lost, at worst resent.
       if (this.ackedInStore === upTo) this.ackedInStore = before;
-      this.deps.log.error({ err }, 'socket ack failed');
+      this.log.error({ err }, 'socket ack failed');
     });
   }
 
@@ -282,7 +303,7 @@ export class MailboxConnection implements AckHolder {
         if (!this.isClosed()) this.send({ type: 'prekeys-low', prekeys });
       })
       .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'prekey count failed');
+        this.log.error({ err }, 'prekey count failed');
       });
   }
 
@@ -314,7 +335,7 @@ export class MailboxConnection implements AckHolder {
     this.pumping = true;
     this.pumpOnce()
       .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'socket delivery failed');
+        this.log.error({ err }, 'socket delivery failed');
         this.close(1011, 'internal error');
       })
       .finally(() => {

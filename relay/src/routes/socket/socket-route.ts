@@ -3,10 +3,16 @@
 // to a device. Frames and close codes are in packages/wire/src/socket.ts; the connection's
 // behaviour in socket/mailbox-connection.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SOCKET_LIMITS } from '@veil/wire';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayForbiddenOriginError } from '../../errors';
 import { AckFlusher } from '../../socket/ack-flush';
-import { MailboxConnection, SOCKET_BOUNDS } from '../../socket/mailbox-connection';
+import { Heartbeat } from '../../socket/heartbeat';
+import {
+  MailboxConnection,
+  SOCKET_BOUNDS,
+  type ConnectionDeps,
+} from '../../socket/mailbox-connection';
 import { TurnCork } from '../../socket/turn-cork';
 
 export default async function socketRoute(
@@ -14,8 +20,21 @@ export default async function socketRoute(
   options: { allowedOrigins: readonly string[]; heartbeatMs?: number },
 ): Promise<void> {
   const allowed = new Set(options.allowedOrigins);
-  const acks = new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
-  const cork = new TurnCork();
+  // One object and one of each timer for every connection (mailbox-connection.ts, ConnectionDeps).
+  const deps: ConnectionDeps = {
+    mailbox: app.mailbox,
+    keys: app.keys,
+    notifier: app.notifier,
+    acks: new AckFlusher(SOCKET_BOUNDS.ackFlushMs),
+    heartbeat: new Heartbeat(options.heartbeatMs ?? SOCKET_LIMITS.heartbeatMs),
+    turn: new TurnCork(),
+    onReady: (ready) => {
+      app.socketHub.claimMailbox(ready);
+    },
+    onClose: (closed) => {
+      app.socketHub.remove(closed);
+    },
+  };
 
   app.addHook('preValidation', async (request) => {
     // Browsers always send Origin on a WebSocket upgrade; a missing one is not a browser we serve.
@@ -36,21 +55,13 @@ export default async function socketRoute(
     // The library's error listeners, taken now and removed once the connection listens itself,
     // so the socket is never without one (an 'error' with no listener would end the process).
     const libraryListeners = socket.listeners('error');
-    const connection = new MailboxConnection(socket, app.keys.boundDevice(session), session.id, {
-      mailbox: app.mailbox,
-      keys: app.keys,
-      notifier: app.notifier,
-      acks,
-      log: request.log,
-      cork: { stream: request.raw.socket, turn: cork },
-      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-      onReady: (ready) => {
-        app.socketHub.claimMailbox(ready);
-      },
-      onClose: (closed) => {
-        app.socketHub.remove(closed);
-      },
-    });
+    const connection = new MailboxConnection(
+      socket,
+      app.keys.boundDevice(session),
+      session.id,
+      deps,
+      { log: request.log, stream: request.raw.socket },
+    );
     releaseUpgrade(request, upgradeResponses.get(request.raw));
     for (const listener of libraryListeners)
       socket.removeListener('error', listener as (...args: unknown[]) => void);
