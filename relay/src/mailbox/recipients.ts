@@ -44,9 +44,8 @@ interface KnownAccount {
 const DIRECTORY_VERSION = 'SELECT version FROM directory_version WHERE id = 1';
 
 /**
- * How many accounts the resolver remembers. A group message names each member once, so this is
- * the number of people the relay's recent traffic went to before the oldest is looked up again;
- * an entry is a few hundred bytes.
+ * How many accounts the resolver remembers, the least recently named forgotten first; an entry is
+ * a few hundred bytes.
  */
 const KNOWN_ACCOUNTS = 20_000;
 
@@ -79,7 +78,11 @@ export function recipientResolver(sqlite: SQLite.Database): {
   let knownAt: number | undefined;
   const lookup = (username: string): KnownAccount => {
     let account = known.get(username);
-    if (account === undefined) {
+    if (account !== undefined) {
+      // Moved to the end: the Map's first key is then the one used longest ago.
+      known.delete(username);
+      known.set(username, account);
+    } else {
       const rows = devicesOf.all(username);
       const first = rows[0];
       account = {
@@ -89,7 +92,6 @@ export function recipientResolver(sqlite: SQLite.Database): {
             ? undefined
             : { counter: first.counter, updatedAt: first.updated_at },
       };
-      // Map keeps insertion order: the first key is the one remembered longest.
       if (known.size >= KNOWN_ACCOUNTS) known.delete(known.keys().next().value!);
       known.set(username, account);
     }
@@ -97,8 +99,9 @@ export function recipientResolver(sqlite: SQLite.Database): {
   };
   return {
     begin: () => {
+      // No version row (deleted by hand): remember nothing past the batch, as before migration 0004.
       const version = directoryVersion.get()?.version;
-      if (version !== knownAt) known.clear();
+      if (version === undefined || version !== knownAt) known.clear();
       knownAt = version;
     },
     resolve: (envelopes) => {

@@ -3,7 +3,8 @@
 // deliveries. Fixed SQL, prepared once, run synchronously: on this path, building and compiling
 // queries through Kysely and awaiting each statement cost several times what SQLite spent running
 // them (bench: relay-store), and a batch that never yields holds the write lock for the least time.
-// This is the mailbox's one SQLite-specific part; a Postgres port would give it its own writer.
+// This and the directory-version triggers (migration 0004, read by recipients.ts) are the
+// mailbox's SQLite-specific parts; a Postgres port would give them their own writer and triggers.
 import type { DeviceListCounter } from '@veil/wire';
 import type SQLite from 'better-sqlite3';
 import { withStatementCache } from '../db/statement-cache';

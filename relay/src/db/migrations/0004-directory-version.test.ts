@@ -3,6 +3,7 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { TRIGGERS, triggerName } from './0004-directory-version';
 import { migrations } from './index';
 
 describe('migration 0004-directory-version', () => {
@@ -15,6 +16,13 @@ describe('migration 0004-directory-version', () => {
       provider: { getMigrations: () => Promise.resolve(migrations) },
     });
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    // Every trigger still there after the latest migration (a table rebuild would drop its own).
+    const triggers = sqlite
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)
+      .all() as { name: string }[];
+    expect(triggers.map((t) => t.name).sort()).toEqual(
+      TRIGGERS.map(([table, event]) => triggerName(table, event)).sort(),
+    );
     const version = () =>
       (sqlite.prepare('SELECT version FROM directory_version').get() as { version: number })
         .version;
@@ -39,7 +47,10 @@ describe('migration 0004-directory-version', () => {
       await moves(`INSERT INTO device_lists (account_id, counter, list, updated_at)
         VALUES (1, 2, x'00', 2) ON CONFLICT (account_id) DO UPDATE SET counter = 2, updated_at = 2`),
     ).toBe(true);
-    expect(await moves(`DELETE FROM devices WHERE device_id = 2`)).toBe(true);
+    expect(await moves(`UPDATE devices SET device_id = 3 WHERE device_id = 2`)).toBe(true);
+    expect(await moves(`DELETE FROM devices WHERE device_id = 3`)).toBe(true);
+    expect(await moves(`UPDATE accounts SET username = 'robert' WHERE id = 1`)).toBe(true);
+    expect(await moves(`DELETE FROM device_lists WHERE account_id = 1`)).toBe(true);
     expect(await moves(`UPDATE accounts SET status = 'disabled' WHERE id = 1`)).toBe(true);
     // The account's devices and list go with it by cascade.
     expect(await moves(`DELETE FROM accounts WHERE id = 1`)).toBe(true);

@@ -5,10 +5,13 @@
 // (an account made, renamed, disabled or deleted; a device added or removed; a device list
 // published), whoever writes it: the relay's routes, `veil-relay users disable` from another
 // process, a cascade. It moves once per changed row; last-seen updates and prekeys don't touch it.
+// SQLite drops a table's triggers with the table: a later migration that rebuilds accounts,
+// devices or device_lists (create, copy, drop, rename) must create these again (the test checks
+// that every one exists after the latest migration).
 import { sql, type Kysely } from 'kysely';
 
 /** Each trigger's table, event and, for updates, the columns whose change counts. */
-const TRIGGERS = [
+export const TRIGGERS = [
   ['accounts', 'INSERT'],
   ['accounts', 'UPDATE OF username, status'],
   ['accounts', 'DELETE'],
@@ -20,7 +23,7 @@ const TRIGGERS = [
   ['device_lists', 'DELETE'],
 ] as const;
 
-const triggerName = (table: string, event: string) =>
+export const triggerName = (table: string, event: string) =>
   `directory_version_${table}_${event.split(' ')[0]!.toLowerCase()}`;
 
 export async function up(db: Kysely<any>): Promise<void> {
