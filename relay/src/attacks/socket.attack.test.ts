@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthClient } from '../auth/test-support/auth-client';
 import { registeredDevice } from '../keys/test-support/device-client';
+import { Heartbeat } from '../socket/heartbeat';
 import { MailboxConnection, type LiveSocket } from '../socket/mailbox-connection';
 import { openSocket, readySocket, type TestSocket } from '../socket/test-support/socket-client';
 import { startRelay, type TestRelay } from '../test-support/start-relay';
@@ -228,16 +229,15 @@ class FrameSink extends EventEmitter {
     const { app } = relay;
     return new MailboxConnection(
       this as unknown as LiveSocket,
-      { accountId, deviceId },
-      0,
+      { device: { accountId, deviceId }, sessionId: 0, log: app.log },
       {
         mailbox: app.mailbox,
         keys: app.keys,
         notifier: app.notifier,
+        heartbeat: new Heartbeat(SOCKET_LIMITS.heartbeatMs),
         onReady: () => undefined,
         onClose: () => undefined,
       },
-      { log: app.log },
     );
   }
 

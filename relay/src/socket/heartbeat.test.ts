@@ -38,9 +38,11 @@ function connect(heartbeat: Heartbeat): PeerSocket {
     onClose: () => undefined,
   } as unknown as ConnectionDeps;
   const log = { debug: () => undefined, error: () => undefined };
-  new MailboxConnection(socket as unknown as LiveSocket, { accountId: 1, deviceId: 1 }, 0, deps, {
-    log: log as never,
-  });
+  new MailboxConnection(
+    socket as unknown as LiveSocket,
+    { device: { accountId: 1, deviceId: 1 }, sessionId: 0, log: log as never },
+    deps,
+  );
   return socket;
 }
 

@@ -30,7 +30,7 @@ import type { MailboxEvent, Notifier } from '../plugins/app/notifier';
 import { AckFlusher, type AckHolder } from './ack-flush';
 import { envelopeFrame } from './envelope-frame';
 import { FrameBudget } from './frame-budget';
-import { Heartbeat, type Beating } from './heartbeat';
+import type { Beating, Heartbeat } from './heartbeat';
 import type { Corkable, TurnCork } from './turn-cork';
 
 const checkFrame = Compile(ClientFrameSchema);
@@ -58,9 +58,8 @@ export interface ConnectionDeps {
    * one, the connection flushes its acks on its own timer.
    */
   readonly acks?: AckFlusher;
-  /** The relay's one heartbeat timer (heartbeat.ts); without one, the connection has its own. */
-  readonly heartbeat?: Heartbeat;
-  readonly heartbeatMs?: number;
+  /** The relay's one heartbeat timer (heartbeat.ts). */
+  readonly heartbeat: Heartbeat;
   readonly onReady: (connection: MailboxConnection) => void;
   readonly onClose: (connection: MailboxConnection) => void;
   /** Called for every envelope frame written to the socket (metrics). */
@@ -71,6 +70,9 @@ export interface ConnectionDeps {
 
 /** What is this connection's own. */
 export interface ConnectionOwn {
+  readonly device: DeviceAddress;
+  /** The session that opened the socket: ending the session closes it (socket-hub.ts). */
+  readonly sessionId: number;
   readonly log: FastifyBaseLogger;
   /**
    * The TCP socket under the WebSocket: with the deps' TurnCork, a turn's envelope frames to this
@@ -97,7 +99,8 @@ export class MailboxConnection implements AckHolder, Beating {
     SOCKET_LIMITS.framesPerSecond,
     SOCKET_LIMITS.frameBurst,
   );
-  private readonly heartbeat: Heartbeat;
+  readonly device: DeviceAddress;
+  readonly sessionId: number;
   private readonly log: FastifyBaseLogger;
   private readonly stream: Corkable | undefined;
   private retry: NodeJS.Timeout | null = null;
@@ -107,15 +110,14 @@ export class MailboxConnection implements AckHolder, Beating {
 
   constructor(
     readonly socket: LiveSocket,
-    readonly device: DeviceAddress,
-    readonly sessionId: number,
-    private readonly deps: ConnectionDeps,
     own: ConnectionOwn,
+    private readonly deps: ConnectionDeps,
   ) {
+    this.device = own.device;
+    this.sessionId = own.sessionId;
     this.log = own.log;
     this.stream = own.stream;
     this.acks = deps.acks ?? new AckFlusher(SOCKET_BOUNDS.ackFlushMs);
-    this.heartbeat = deps.heartbeat ?? new Heartbeat(deps.heartbeatMs ?? SOCKET_LIMITS.heartbeatMs);
     socket.on('message', (data, isBinary) => {
       this.onMessage(data, isBinary);
     });
@@ -134,7 +136,7 @@ export class MailboxConnection implements AckHolder, Beating {
         socket.terminate();
       });
     });
-    this.heartbeat.add(this);
+    deps.heartbeat.add(this);
   }
 
   /** From the heartbeat: a ping, or the end of a socket that did not answer the last one. */
@@ -161,7 +163,7 @@ export class MailboxConnection implements AckHolder, Beating {
   private cleanUp(): void {
     if (this.isClosed()) return;
     this.state = 'closed';
-    this.heartbeat.remove(this);
+    this.deps.heartbeat.remove(this);
     if (this.retry !== null) clearTimeout(this.retry);
     this.acks.cancel(this);
     this.flushAcks();

@@ -57,10 +57,13 @@ export default async function socketRoute(
     const libraryListeners = socket.listeners('error');
     const connection = new MailboxConnection(
       socket,
-      app.keys.boundDevice(session),
-      session.id,
+      {
+        device: app.keys.boundDevice(session),
+        sessionId: session.id,
+        log: request.log,
+        stream: request.raw.socket,
+      },
       deps,
-      { log: request.log, stream: request.raw.socket },
     );
     releaseUpgrade(request, upgradeResponses.get(request.raw));
     for (const listener of libraryListeners)
