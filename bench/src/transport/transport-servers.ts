@@ -98,8 +98,10 @@ export async function startBareServer(
     collectGarbage: async () => {
       const done = collections() + 1;
       child.stdin.write('gc\n');
+      const deadline = Date.now() + 30_000;
       while (collections() < done) {
-        if (child.exitCode !== null) throw new Error(`bare server exited: ${output}`);
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the bare server did not collect garbage: ${output}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
