@@ -7,6 +7,7 @@
 
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
+import { answerGcLines } from '@veil/relay/src/test-support/gc-over-stdin';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const queued = Number(process.env.BARE_QUEUED ?? '0');
@@ -85,16 +86,8 @@ server.listen(0, '127.0.0.1', () => {
     console.log(`bare listening on ${String(address.port)}`);
   }
 });
-// "gc" on stdin (node --expose-gc): a full collection, answered "gc done", as the relay's test
-// harness does (relay-process.ts), so both servers' memory is read after one.
-const collect = (globalThis as { gc?: () => void }).gc;
-if (collect !== undefined) {
-  createInterface({ input: process.stdin }).on('line', (line) => {
-    if (line !== 'gc') return;
-    collect();
-    console.log('gc done');
-  });
-}
+// "gc" on stdin (node --expose-gc) asks for a full collection, as the relay's does (gc-over-stdin.ts).
+answerGcLines(createInterface({ input: process.stdin }));
 process.on('SIGTERM', () => {
   for (const peer of peers.values()) peer.socket.terminate();
   server.close(() => process.exit(0));

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gcOverStdin } from '@veil/relay/src/test-support/gc-over-stdin';
 import type { ClientTarget } from './load-clients';
 import { startSeededRelay } from './seeded-relay';
 import { poster, submitBody } from './submit-over-http';
@@ -79,7 +80,7 @@ export async function startBareServer(
     });
     child.once('exit', () => reject(new Error(`bare server exited early: ${output}`)));
   });
-  const collections = () => output.split('gc done\n').length - 1;
+  const collectGarbage = gcOverStdin(child);
   const base = `http://127.0.0.1:${port}`;
   const sender = poster(`${base}/broadcast`, {});
   const username = (index: number) => `load${String(index)}`;
@@ -95,16 +96,7 @@ export async function startBareServer(
       const status = await sender.post(submitBody(body, recipients));
       if (status !== 200) throw new Error(`bare server refused a submission (${String(status)})`);
     },
-    collectGarbage: async () => {
-      const done = collections() + 1;
-      child.stdin.write('gc\n');
-      const deadline = Date.now() + 30_000;
-      while (collections() < done) {
-        if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`the bare server did not collect garbage: ${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    collectGarbage,
     dispose: async () => {
       sender.close();
       await stopChild(child);

@@ -3,6 +3,7 @@
 // the afterAll that owns the process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { gcOverStdin } from './gc-over-stdin';
 
 const relayDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -72,18 +73,7 @@ export async function standbyRelayProcess(
     },
   );
   let output = '';
-  // "gc done" answers counted from where the last count stopped: the output grows with the log.
-  let collected = 0;
-  let scanned = 0;
-  const collections = () => {
-    for (let at = output.indexOf('gc done\n', scanned); at >= 0;) {
-      collected += 1;
-      scanned = at + 'gc done\n'.length;
-      at = output.indexOf('gc done\n', scanned);
-    }
-    scanned = Math.max(scanned, output.length - 'gc done\n'.length);
-    return collected;
-  };
+  const collect = options.exposeGc === true ? gcOverStdin(child) : undefined;
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const handle: RelayProcess = {
@@ -100,15 +90,8 @@ export async function standbyRelayProcess(
       await exited(child);
     },
     async collectGarbage() {
-      if (options.exposeGc !== true) throw new Error('the relay was started without exposeGc');
-      const done = collections() + 1;
-      child.stdin.write('gc\n');
-      const deadline = Date.now() + 30_000;
-      while (collections() < done) {
-        if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`the relay did not collect garbage:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      if (collect === undefined) throw new Error('the relay was started without exposeGc');
+      await collect();
     },
   };
   return {

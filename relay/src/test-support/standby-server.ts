@@ -6,22 +6,16 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { processIo } from '../cli/cli-io';
 import { serve } from '../cli/serve';
+import { answerGcLines } from './gc-over-stdin';
 
-// Later lines, when node runs with --expose-gc (relay-process.ts, `exposeGc`): "gc" runs a full
-// collection and answers "gc done", so a memory reading (the bench's idle sockets) counts what the
-// relay holds, not garbage a burst of connections happened to leave.
-const collect = (globalThis as { gc?: () => void }).gc;
+// Later lines, when node runs with --expose-gc (relay-process.ts, `exposeGc`): "gc" asks for a full
+// collection (gc-over-stdin.ts). Otherwise stdin is done with.
 const lines = createInterface({ input: process.stdin });
 await once(lines, 'line');
-if (collect === undefined) {
+if (!answerGcLines(lines)) {
   lines.close();
   process.stdin.destroy();
-} else
-  lines.on('line', (line) => {
-    if (line !== 'gc') return;
-    collect();
-    process.stdout.write('gc done\n');
-  });
+}
 process.exitCode = await serve(processIo());
 // Serving, close-with-grace ends the process on a signal; not serving (a bad configuration), an
 // open stdin would keep it alive.
