@@ -106,13 +106,13 @@ export function submissionWriter(
 
   /** The sequence each of `devices` (one envelope's recipients, in order) gets. */
   const assignSeqs = (devices: readonly DeviceAddress[]): number[] => {
+    const keys = devices.map((device) => key(device.accountId, device.deviceId));
     const counts = new Map<string, { device: DeviceAddress; count: number; next: number }>();
-    for (const device of devices) {
-      const entry = counts.get(key(device.accountId, device.deviceId));
-      if (entry === undefined)
-        counts.set(key(device.accountId, device.deviceId), { device, count: 1, next: 0 });
+    devices.forEach((device, i) => {
+      const entry = counts.get(keys[i]!);
+      if (entry === undefined) counts.set(keys[i]!, { device, count: 1, next: 0 });
       else entry.count += 1;
-    }
+    });
     inChunks([...counts.values()], (chunk) => {
       const params = chunk.flatMap(({ device, count }) => [
         device.accountId,
@@ -125,7 +125,7 @@ export function submissionWriter(
         entry.next = head.next_seq - entry.count;
       }
     });
-    return devices.map((device) => counts.get(key(device.accountId, device.deviceId))!.next++);
+    return keys.map((each) => counts.get(each)!.next++);
   };
 
   const insertRows = (rows: readonly (number | Buffer | null)[][]): void => {
